@@ -1,0 +1,43 @@
+"""``savile``: the command-line contract (see ../shared/contract/README.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from savile.cli import contract_cmd, demo_cmd, ingest_cmd, synth_cmd
+from savile.cli._common import WorkspaceOption, configure_logging, console, friendly_errors
+from savile.config import load_settings
+from savile.workspace import init_workspace
+
+app = typer.Typer(name="savile", help="Savile: a personalization engine for banks.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+app.add_typer(contract_cmd.app, name="contract")
+app.add_typer(ingest_cmd.quarantine_app, name="quarantine")
+app.command("ingest")(ingest_cmd.ingest)
+app.command("synth")(synth_cmd.synth)
+app.command("demo")(demo_cmd.demo)
+
+
+@app.callback()
+def _main(log_level: Annotated[str, typer.Option(envvar="SAVILE_LOG_LEVEL", help="debug, info, warning")] = "warning") -> None:
+    configure_logging(log_level)
+
+
+@app.command()
+@friendly_errors
+def init(workspace: WorkspaceOption = Path(".")) -> None:
+    """Make a workspace here (or in --workspace DIR): savile.toml and the embedded stores."""
+    made = init_workspace(workspace)
+    console.print(f"Workspace ready in [bold]{made.path}[/] (operational store: {made.store.safe_url}).")
+    made.close()
+
+
+@app.command()
+@friendly_errors
+def settings(workspace: WorkspaceOption = Path(".")) -> None:
+    """Show the settings in force (savile.toml, then SAVILE_* variables)."""
+    console.print_json(json.dumps(load_settings(workspace).model_dump()))

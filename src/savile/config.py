@@ -1,0 +1,65 @@
+"""Settings: ``SAVILE_*`` environment variables override ``savile.toml`` in the workspace.
+
+Only the composition roots (the CLI, later the API factory) read settings; domain code
+receives what it needs as arguments.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from savile.exceptions import ConfigError
+
+CONFIG_FILE = "savile.toml"
+ENV_PREFIX = "SAVILE_"
+
+
+class Settings(BaseModel):
+    """Everything configurable, with defaults that run on one machine with no server."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the operational store; default: SQLite file in the workspace"
+    )
+    analytics_path: str | None = Field(
+        None, description="DuckDB file of the analytical store; default: analytics.duckdb in the workspace"
+    )
+    default_region: str = Field(
+        "GB", description="ISO 3166-1 region used to read phone numbers written in a local format"
+    )
+    ingest_batch_rows: int = Field(100_000, gt=0, description="rows per batch while ingesting")
+    log_level: str = Field("WARNING", description="structlog level")
+
+    @field_validator("default_region")
+    @classmethod
+    def _region_is_alpha2(cls, value: str) -> str:
+        if len(value) != 2 or not value.isalpha():
+            raise ValueError(f"must be an ISO 3166-1 alpha-2 code such as GB. Got {value!r} instead")
+        return value.upper()
+
+
+def load_settings(workspace: Path | None, environ: dict[str, str] | None = None) -> Settings:
+    """Read ``savile.toml`` from ``workspace`` (if any) and apply ``SAVILE_*`` overrides."""
+    values: dict[str, Any] = {}
+    if workspace is not None and (workspace / CONFIG_FILE).is_file():
+        path = workspace / CONFIG_FILE
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")).get("savile", {}))
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path} is not valid TOML: {error}. Fix the file or run 'savile init' again.") from error
+    environ = os.environ if environ is None else environ
+    for name in Settings.model_fields:
+        env_name = ENV_PREFIX + name.upper()
+        if env_name in environ:
+            values[name] = environ[env_name]
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise ConfigError(f"Invalid Savile settings ({problems}). Check savile.toml and SAVILE_* variables.") from error

@@ -1,0 +1,97 @@
+"""The operational store: SQLAlchemy on SQLite (default) or PostgreSQL, schema by Alembic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+from savile.exceptions import MissingExtraError, StoreError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class SqlStore:
+    """Operational store on any SQLAlchemy URL Savile supports (``sqlite``, ``postgresql``)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _create_engine(url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection inside one transaction, committed on success."""
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except sa.exc.OperationalError as error:
+            raise StoreError(f"The operational store at {self.safe_url} failed: {error.orig}. Is the database reachable?") from error
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Bring the schema up to ``revision`` (Alembic)."""
+        with self.engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), revision)
+
+    def downgrade(self, revision: str = "base") -> None:
+        with self.engine.begin() as connection:
+            command.downgrade(_alembic_config(connection), revision)
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def head_revision() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _create_engine(url: str) -> Engine:
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    try:
+        engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+    except sa.exc.NoSuchModuleError as error:
+        raise StoreError(f"Unsupported database URL scheme in {url.split(':', 1)[0]!r}. Expected sqlite:// or postgresql://.") from error
+    except ModuleNotFoundError as error:
+        raise MissingExtraError.for_extra("A PostgreSQL operational store", "postgres") from error
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the ingest writer
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,170 @@
+"""Tables of the operational store (SQLAlchemy Core). Alembic migrations create them.
+
+Contract tables keep the contract's column names. Every contract table has ``extra``: the
+columns a bank sent that the contract does not name, kept rather than rejected.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from savile.store._types import ExactDecimal, UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+Money = ExactDecimal(19, 4)  # four places: some currencies (BHD, KWD) have three
+# Contract columns are Text: a bank's values vary in length and PostgreSQL would refuse a
+# varchar overflow that SQLite lets through.
+
+customer_records = Table(
+    "customer_records",
+    metadata,
+    Column("record_id", Integer, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),
+    Column("source_customer_id", Text, nullable=False),
+    Column("first_name", Text),
+    Column("last_name", Text),
+    Column("birth_date", Date),
+    Column("gender", Text),
+    Column("email", Text),
+    Column("phone", Text, doc="E.164 when it could be read, else null"),
+    Column("phone_raw", Text, doc="the phone as the source sent it"),
+    Column("national_id", Text),
+    Column("address_line", Text),
+    Column("city", Text),
+    Column("postcode", Text),
+    Column("country", Text),
+    Column("language", Text),
+    Column("customer_since", Date),
+    Column("income_annual", Money),
+    Column("employment_status", Text),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("extra", JSON),
+    UniqueConstraint("source", "source_customer_id", name="uq_customer_records_source_key"),
+)
+Index("ix_customer_records_email", customer_records.c.email)
+Index("ix_customer_records_phone", customer_records.c.phone)
+
+products = Table(
+    "products",
+    metadata,
+    Column("product_code", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("is_credit", Boolean, nullable=False),
+    Column("annual_value", Money),
+    Column("min_age", Integer),
+    Column("max_age", Integer),
+    Column("extra", JSON),
+)
+
+holdings = Table(
+    "holdings",
+    metadata,
+    Column("account_id", Text, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("source_customer_id", Text, nullable=False),
+    Column("product_code", Text, nullable=False),
+    Column("opened_at", Date, nullable=False),
+    Column("closed_at", Date),
+    Column("balance", Money),
+    Column("currency", Text),
+    Column("extra", JSON),
+)
+Index("ix_holdings_customer", holdings.c.source, holdings.c.source_customer_id)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("consent_id", Integer, primary_key=True, autoincrement=True),
+    Column("record_key", String(64), nullable=False, unique=True, doc="digest of the contract key; channel may be null"),
+    Column("source", Text, nullable=False),
+    Column("source_customer_id", Text, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("channel", Text, doc="null = every channel"),
+    Column("granted", Boolean, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("extra", JSON),
+)
+Index("ix_consents_customer", consents.c.source, consents.c.source_customer_id)
+
+communications = Table(
+    "communications",
+    metadata,
+    Column("communication_id", Text, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("source_customer_id", Text, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("language", Text),
+    Column("text", Text, nullable=False, doc="card numbers masked at ingest"),
+    Column("agent_id", Text),
+    Column("outcome", Text),
+    Column("extra", JSON),
+)
+Index("ix_communications_customer", communications.c.source, communications.c.source_customer_id)
+
+locations = Table(
+    "locations",
+    metadata,
+    Column("location_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("name", Text),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("city", Text),
+    Column("extra", JSON),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("quarantine_id", Integer, primary_key=True, autoincrement=True),
+    Column("row_digest", String(64), nullable=False, unique=True, doc="same bad row twice is kept once"),
+    Column("run_id", String(36), nullable=False),
+    Column("table_name", Text, nullable=False),
+    Column("source_file", Text, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("column_name", Text),
+    Column("message", Text, nullable=False),
+    Column("raw", JSON, doc="the row as read, card numbers masked"),
+    Column("quarantined_at", UtcDateTime, nullable=False),
+)
+Index("ix_quarantine_table_reason", quarantine.c.table_name, quarantine.c.reason)
+
+ingest_runs = Table(
+    "ingest_runs",
+    metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("folder", Text, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("report", JSON),
+)
+
+CONTRACT_TABLES = {
+    "customers": customer_records,
+    "products": products,
+    "holdings": holdings,
+    "consents": consents,
+    "communications": communications,
+    "locations": locations,
+}

@@ -1,0 +1,90 @@
+"""Shared fixtures: the operational store on SQLite and on PostgreSQL, workspaces, example data.
+
+PostgreSQL tests use SAVILE_TEST_POSTGRES_URL (CI sets it). Without it they are skipped on a
+developer machine, but with CI=true a missing or unreachable server fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from savile.store import DuckDBAnalyticalStore, SqlStore
+from savile.workspace import Workspace, init_workspace
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "contract" / "example"
+if not EXAMPLE.is_dir():  # CI clones main next to shared/; keep a copy for other layouts
+    EXAMPLE = Path(__file__).resolve().parent / "data" / "example"
+POSTGRES_URL = os.environ.get("SAVILE_TEST_POSTGRES_URL")
+IN_CI = os.environ.get("CI") == "true"
+
+
+def postgres_url_or_skip() -> str:
+    if POSTGRES_URL:
+        return POSTGRES_URL
+    if IN_CI:
+        pytest.fail("CI=true but SAVILE_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI.")
+    pytest.skip("SAVILE_TEST_POSTGRES_URL is not set (PostgreSQL tests run in CI)")
+    raise AssertionError  # unreachable
+
+
+@pytest.fixture
+def postgres_schema_url() -> Iterator[str]:
+    """A URL whose search_path is a fresh schema, dropped afterwards: tests run in parallel."""
+    base = postgres_url_or_skip()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    except sa.exc.OperationalError as error:
+        pytest.fail(f"PostgreSQL at {base} is unreachable: {error.orig}")
+    separator = "&" if "?" in base else "?"
+    yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'savile.db'}"
+    return request.getfixturevalue("postgres_schema_url")
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[SqlStore]:
+    opened = SqlStore(store_url)
+    opened.upgrade()
+    yield opened
+    opened.dispose()
+
+
+@pytest.fixture
+def analytics(tmp_path: Path) -> Iterator[DuckDBAnalyticalStore]:
+    opened = DuckDBAnalyticalStore(tmp_path / "analytics.duckdb")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    monkeypatch.setenv("SAVILE_DATABASE_URL", store_url)
+    opened = init_workspace(tmp_path / "ws")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def example_folder(tmp_path: Path) -> Path:
+    """A private copy of the contract's example folder, free to modify."""
+    target = tmp_path / "example"
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("README.md"))
+    return target

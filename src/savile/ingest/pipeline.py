@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -34,6 +35,7 @@ class TableReport:
     reasons: Counter[str] = field(default_factory=Counter)
     changes: Changes = field(default_factory=Changes)
     files: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -44,6 +46,7 @@ class TableReport:
             "updated": self.changes.updated,
             "unchanged": self.changes.unchanged,
             "files": self.files,
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -95,6 +98,7 @@ class Ingestor:
     def _ingest_file(self, validator: duckdb.DuckDBPyConnection, table_name: str, path: Path, report: IngestReport) -> None:
         table_report = report.tables[table_name]
         table_report.files.append(path.name)
+        started = time.perf_counter()
         progress = self.on_file(table_name, path) if self.on_file else None
         model, references = model_for(table_name), self._references(table_name)
         for batch in read_batches(path, self.batch_rows, progress):
@@ -107,6 +111,7 @@ class Ingestor:
             table_report.loaded += checked.rows.num_rows
             table_report.rejected += len(rejects)
             table_report.reasons.update(reject.reason for reject in rejects)
+        table_report.seconds += time.perf_counter() - started
         log.debug("ingested %s from %s: %d loaded, %d rejected", table_name, path.name, table_report.loaded, table_report.rejected)
 
     def _store(self, table_name: str, rows: pa.Table) -> Changes:

@@ -16,7 +16,15 @@ import pyarrow.compute as pc
 from savile.contract import Column, ContractRow, Kind, columns_of
 from savile.ingest.rejects import Reject
 
-_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)? ?([Zz]|[+-]\d{2}(:?\d{2})?)"
+# DuckDB's casts are lenient (a timestamp without an offset is taken as UTC, a date may have
+# one-digit months); these cheap string tests hold the contract's stricter shapes. They run on
+# every row, so they avoid regular expressions.
+_STRICT = {
+    Kind.DATE: " OR length({c}) <> 10 OR substr({c}, 5, 1) <> '-' OR substr({c}, 8, 1) <> '-'",
+    Kind.TIMESTAMP: " OR length({c}) < 16 OR substr({c}, 11, 1) NOT IN ('T', 't', ' ') OR NOT ("
+    "right({c}, 1) IN ('Z', 'z') OR substr({c}, -3, 1) IN ('+', '-') OR substr({c}, -5, 1) IN ('+', '-') "
+    "OR substr({c}, -6, 1) IN ('+', '-'))",
+}
 _DECIMAL = r"[+-]?\d+(\.\d+)?"
 
 _CAST = {
@@ -29,15 +37,14 @@ _CAST = {
     Kind.INT: "TRY_CAST({c} AS BIGINT)",
     Kind.FLOAT: "TRY_CAST({c} AS DOUBLE)",
 }
-_BAD = {
-    Kind.DATE: ("bad_date", r"NOT regexp_full_match({c}, '\d{4}-\d{2}-\d{2}') OR TRY_CAST({c} AS DATE) IS NULL"),
-    Kind.TIMESTAMP: ("bad_timestamp", "NOT regexp_full_match({c}, '" + _TIMESTAMP + "') OR " + _CAST[Kind.TIMESTAMP] + " IS NULL"),
-    Kind.DECIMAL: ("bad_decimal", "NOT regexp_full_match({c}, '" + _DECIMAL + "') OR " + _CAST[Kind.DECIMAL] + " IS NULL"),
-    Kind.BOOL: ("bad_bool", "lower({c}) NOT IN ('true', 'false', '1', '0')"),
-    Kind.INT: ("bad_int", r"NOT regexp_full_match({c}, '[+-]?\d+') OR TRY_CAST({c} AS BIGINT) IS NULL"),
-    Kind.FLOAT: ("bad_number", "TRY_CAST({c} AS DOUBLE) IS NULL OR isnan(TRY_CAST({c} AS DOUBLE)) OR isinf(TRY_CAST({c} AS DOUBLE))"),
-    # A valid JSON text that starts with '{' is an object; json_type would fail on invalid text.
-    Kind.JSON: ("bad_json", "NOT json_valid({c}) OR NOT starts_with(ltrim({c}), '{')"),
+# kind -> (reason, the shape the text must have besides casting; None = the cast decides)
+_SHAPE = {
+    Kind.DATE: ("bad_date", None),
+    Kind.TIMESTAMP: ("bad_timestamp", None),
+    Kind.DECIMAL: ("bad_decimal", _DECIMAL),
+    Kind.BOOL: ("bad_bool", None),
+    Kind.INT: ("bad_int", r"[+-]?\d+"),
+    Kind.FLOAT: ("bad_number", None),
 }
 _EXPECTED = {
     "missing_required": "a value (the column is required)",
@@ -82,48 +89,66 @@ def validate(
     for name, reference in references.items():
         connection.register(f"ref_{name}", pa.table({"key": reference.keys}))
     try:
-        result = connection.sql(_query(columns, present, references)).to_arrow_table()
-        rejected = result.filter(pc.is_valid(result["_reason"]))
-        rejects = _rejects(connection, rejected, references) if rejected.num_rows else []
+        sql, checks = _query(columns, present, references)
+        result = connection.sql(sql).to_arrow_table()
+        rejected = result.filter(pc.is_valid(result["_check"]))
+        rejects = _rejects(connection, rejected, checks, references) if rejected.num_rows else []
     finally:
         connection.unregister("raw_batch")
         for name in references:
             connection.unregister(f"ref_{name}")
-    valid = result.filter(pc.is_null(result["_reason"])).drop_columns(["_reason", "_column"])
+    valid = result.filter(pc.is_null(result["_check"])).drop_columns(["_check"])
     return Validated(valid, rejects)
 
 
-def _query(columns: tuple[Column, ...], present: set[str], references: Mapping[str, Reference]) -> str:
+@dataclass(frozen=True)
+class _Check:
+    condition: str
+    reason: str
+    column: str
+
+
+def _query(columns: tuple[Column, ...], present: set[str], references: Mapping[str, Reference]) -> tuple[str, list[_Check]]:
+    """The validating SELECT and its checks; ``_check`` in the result is the index of the first
+    failing check (casts are computed once, in CTE ``t``, and reused by the checks)."""
     known = {column.name for column in columns}
     # NUL characters go: PostgreSQL text cannot hold them, and no bank value needs one.
     cleaned = [f"NULLIF(trim(replace({_q(c.name)}, chr(0), '')), '') AS {_q(c.name)}" if c.name in present
                else f"NULL::VARCHAR AS {_q(c.name)}" for c in columns]
     extras = sorted(present - known - {"_line", "table"})
     extra = "json_object(" + ", ".join(f"'{_lit(e)}', {_q(e)}" for e in extras) + ")::VARCHAR" if extras else "NULL::VARCHAR"
+    typed = [f"{_typed(column)} AS {_q('__t_' + column.name)}" for column in columns]
     joins, checks = [], []
     for column in columns:
-        c = _q(column.name)
+        raw, value = _q(column.name), _q("__t_" + column.name)
         if column.required:
-            checks.append((f"{c} IS NULL", "missing_required", column.name))
-        if column.kind in _BAD:
-            reason, bad = _BAD[column.kind]
-            checks.append((f"{c} IS NOT NULL AND ({_fill(bad, c)})", reason, column.name))
-        cast = _fill(_CAST[column.kind], c)
+            checks.append(_Check(f"{raw} IS NULL", "missing_required", column.name))
+        if column.kind in _SHAPE:
+            reason, shape = _SHAPE[column.kind]
+            bad = f"{value} IS NULL" + (f" OR NOT regexp_full_match({raw}, '{shape}')" if shape else "")
+            bad += _STRICT.get(column.kind, "").replace("{c}", raw)
+            if column.kind is Kind.FLOAT:
+                bad += f" OR isnan({value}) OR isinf({value})"
+            checks.append(_Check(f"{raw} IS NOT NULL AND ({bad})", reason, column.name))
+        if column.kind is Kind.JSON:
+            # A valid JSON text that starts with '{' is an object; json_type would fail on invalid text.
+            checks.append(_Check(f"{raw} IS NOT NULL AND (NOT json_valid({raw}) OR NOT starts_with(ltrim({raw}), '{{'))",
+                                 "bad_json", column.name))
         if column.ge is not None or column.le is not None:
             low = column.ge if column.ge is not None else "-'inf'::DOUBLE"
             high = column.le if column.le is not None else "'inf'::DOUBLE"
-            checks.append((f"{cast} NOT BETWEEN {low} AND {high}", "out_of_range", column.name))
+            checks.append(_Check(f"{value} NOT BETWEEN {low} AND {high}", "out_of_range", column.name))
     for name, reference in references.items():
         joins.append(f"LEFT JOIN (SELECT DISTINCT key FROM ref_{name}) AS ref_{name} ON ref_{name}.key = s.{_q(reference.column)}")
-        checks.append((f"s.{_q(reference.column)} IS NOT NULL AND ref_{name}.key IS NULL", reference.reason, reference.column))
-    reason = "CASE " + " ".join(f"WHEN {cond} THEN '{r}'" for cond, r, _ in checks) + " END" if checks else "NULL"
-    column_of = "CASE " + " ".join(f"WHEN {cond} THEN '{_lit(col)}'" for cond, _, col in checks) + " END" if checks else "NULL"
-    typed = ", ".join(f"{_typed(column)} AS {_q(column.name)}" for column in columns)
-    return f"""
-        WITH s AS (SELECT _line, {", ".join(cleaned)}, {extra} AS extra FROM raw_batch)
-        SELECT {typed}, s.extra, s._line, {reason} AS _reason, {column_of} AS _column
-        FROM s {" ".join(joins)}
-        ORDER BY s._line"""
+        typed.append(f"ref_{name}.key AS {_q('__ref_' + name)}")
+        checks.append(_Check(f"{_q(reference.column)} IS NOT NULL AND {_q('__ref_' + name)} IS NULL", reference.reason, reference.column))
+    first_failing = "CASE " + " ".join(f"WHEN {check.condition} THEN {k}" for k, check in enumerate(checks)) + " END" if checks else "NULL"
+    output = ", ".join(f"{_q('__t_' + column.name)} AS {_q(column.name)}" for column in columns)
+    sql = f"""
+        WITH s AS (SELECT _line, {", ".join(cleaned)}, {extra} AS extra FROM raw_batch),
+        t AS (SELECT s.*, {", ".join(typed)} FROM s {" ".join(joins)})
+        SELECT {output}, extra, _line, {first_failing}::INTEGER AS _check FROM t ORDER BY _line"""
+    return sql, checks
 
 
 def _typed(column: Column) -> str:
@@ -133,20 +158,21 @@ def _typed(column: Column) -> str:
     return _fill(_CAST[column.kind], c)
 
 
-def _rejects(connection: duckdb.DuckDBPyConnection, rejected: pa.Table, references: Mapping[str, Reference]) -> list[Reject]:
-    connection.register("rejected_lines", rejected.select(["_line", "_reason", "_column"]))
+def _rejects(connection: duckdb.DuckDBPyConnection, rejected: pa.Table, checks: list[_Check],
+             references: Mapping[str, Reference]) -> list[Reject]:
+    connection.register("rejected_lines", rejected.select(["_line", "_check"]))
     try:
         rows = connection.sql(
-            "SELECT r.* , l._reason, l._column FROM raw_batch AS r JOIN rejected_lines AS l USING (_line) ORDER BY _line"
+            "SELECT r.*, l._check FROM raw_batch AS r JOIN rejected_lines AS l USING (_line) ORDER BY _line"
         ).to_arrow_table().to_pylist()
     finally:
         connection.unregister("rejected_lines")
     targets = {reference.reason: reference.target for reference in references.values()}
     out = []
     for row in rows:
-        line, reason, column = row.pop("_line"), row.pop("_reason"), row.pop("_column")
+        line, check = row.pop("_line"), checks[row.pop("_check")]
         raw = {key: value for key, value in row.items() if value is not None}
-        out.append(Reject(line, reason, column, _message(reason, column, raw.get(column), targets), raw))
+        out.append(Reject(line, check.reason, check.column, _message(check.reason, check.column, raw.get(check.column), targets), raw))
     return out
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from savile.exceptions import StoreError
 
@@ -46,16 +47,18 @@ class DuckDBAnalyticalStore:
         connection.register("incoming", rows)
         try:
             columns = ", ".join(name for name in rows.column_names if name != "_line")
-            before = self.count(table)
             # An anti-join instead of a primary key: DuckDB's ART index on 10M+ keys costs
             # more memory than the scan it saves.
-            self.run(
+            # Copies inside one batch are rare: pay for the window only when there are some.
+            has_copies = pc.count_distinct(rows[key]).as_py() < rows.num_rows
+            first_copy = f"QUALIFY row_number() OVER (PARTITION BY i.{key} ORDER BY i._line) = 1" if has_copies else ""
+            inserted = self.run(
                 f"""INSERT INTO {table} ({columns})
                     SELECT {columns} FROM incoming AS i
                     WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.{key} = i.{key})
-                    QUALIFY row_number() OVER (PARTITION BY i.{key} ORDER BY i._line) = 1"""
+                    {first_copy}"""
             )
-            return self.count(table) - before
+            return int(inserted[0][0])  # type: ignore[call-overload]
         finally:
             connection.unregister("incoming")
 

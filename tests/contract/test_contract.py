@@ -30,3 +30,18 @@ def test_contract_kinds_drive_event_validation() -> None:
     with pytest.raises(ValidationError):  # a timestamp without an offset is ambiguous
         Consent.model_validate({"source": "crm", "source_customer_id": "1", "purpose": "m", "granted": "1",
                                 "recorded_at": "2026-01-01T00:00:00"})
+
+
+def test_parse_event_reports_every_problem_at_once() -> None:
+    from savile.contract import parse_event
+    from savile.exceptions import ContractError
+
+    with pytest.raises(ContractError) as caught:
+        parse_event({"event_id": "e", "occurred_at": "yesterday", "channel": "web"})
+    message = str(caught.value)
+    assert "occurred_at:" in message and "event_type: Field required" in message
+    with pytest.raises(ContractError, match="Unknown table 'nope'"):
+        parse_event({"table": "nope"})
+    consent = parse_event({"table": "consents", "source": "crm", "source_customer_id": "1", "purpose": "marketing",
+                           "granted": "0", "recorded_at": "2026-01-01T00:00:00Z"})
+    assert type(consent).__name__ == "Consent" and consent.granted is False

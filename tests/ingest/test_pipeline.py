@@ -169,3 +169,16 @@ def test_ingest_refuses_a_file_whose_header_repeats_a_column(workspace: Workspac
 def test_ingest_lists_files_that_are_not_contract_tables(workspace: Workspace, example_folder: Path) -> None:
     write(example_folder / "notes.txt", "hello")
     assert ingest(workspace, example_folder).ignored_files == ["notes.txt"]
+
+
+def test_ingest_names_the_file_and_line_when_bytes_are_not_utf8(workspace: Workspace, tmp_path: Path) -> None:
+    (tmp_path / "products.csv").write_bytes(b"product_code,name,category,is_credit\nA,Caf\xe9,savings,false\n")
+    with pytest.raises(InputFileError, match=r"products.csv: not UTF-8 after line 0 .*Re-export the file as UTF-8"):
+        ingest(workspace, tmp_path)
+
+
+def test_ingest_names_a_truncated_gzip_file(workspace: Workspace, tmp_path: Path) -> None:
+    data = gzip.compress(b"product_code,name,category,is_credit\n" + b"A,B,savings,false\n" * 1000)
+    (tmp_path / "products.csv.gz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputFileError, match="products.csv.gz: the file is damaged or truncated"):
+        ingest(workspace, tmp_path)

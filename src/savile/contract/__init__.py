@@ -2,6 +2,7 @@
 
 from savile.contract._columns import Column, columns_of, model_for
 from savile.contract._kinds import Kind
+from savile.contract.events import parse_event
 from savile.contract.publish import CONTRACT_VERSION, to_json_schema, to_markdown, write_json_schemas
 from savile.contract.tables import (
     TABLES,
@@ -32,6 +33,7 @@ __all__ = [
     "Transaction",
     "columns_of",
     "model_for",
+    "parse_event",
     "to_json_schema",
     "to_markdown",
     "write_json_schemas",

@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import json
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ import pyarrow.parquet as pq
 from savile.exceptions import InputFileError
 from savile.ingest.rejects import Reject
 
+csv.field_size_limit(64 * 1024 * 1024)  # call transcripts can be long
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
 Progress = Callable[[int], None]  # bytes consumed so far
 
@@ -43,13 +45,25 @@ def table_of(path: Path) -> str | None:
 def read_batches(path: Path, batch_rows: int, progress: Progress | None = None) -> Iterator[RawBatch]:
     name = path.name
     if name.endswith(".parquet"):
-        yield from _parquet_batches(path, batch_rows, progress)
+        reader = _parquet_batches(path, batch_rows, progress)
     elif name.endswith((".csv", ".csv.gz")):
-        yield from _csv_batches(path, batch_rows, progress)
+        reader = _csv_batches(path, batch_rows, progress)
     elif name.endswith((".jsonl", ".jsonl.gz")):
-        yield from _jsonl_batches(path, batch_rows, progress)
+        reader = _jsonl_batches(path, batch_rows, progress)
     else:
         raise InputFileError(f"{path}: unsupported file type. Expected one of {', '.join(SUFFIXES)}.")
+    lines_read = 0
+    try:
+        for batch in reader:
+            lines_read = max([lines_read, *batch.rows["_line"].to_pylist()[-1:], *(r.line for r in batch.rejects)])
+            yield batch
+    except UnicodeDecodeError as error:
+        # Bytes that are not UTF-8 leave the decoder unable to find where the next row starts.
+        raise InputFileError(f"{path}: not UTF-8 after line {lines_read} ({error.reason}). Re-export the file as UTF-8; "
+                             "the rows before it are loaded and loading again is safe.") from error
+    except (OSError, EOFError, zlib.error) as error:
+        raise InputFileError(f"{path}: the file is damaged or truncated after line {lines_read} ({error}). "
+                             "Copy it again; the rows before it are loaded and loading again is safe.") from error
 
 
 class _CountingReader(io.RawIOBase):
@@ -84,7 +98,7 @@ def _csv_batches(path: Path, batch_rows: int, progress: Progress | None) -> Iter
             header = [name.strip() for name in next(reader)]
         except StopIteration:
             return
-        except (csv.Error, UnicodeDecodeError) as error:
+        except csv.Error as error:
             raise InputFileError(f"{path}: cannot read the header row ({error}). The file must be UTF-8 CSV with a header.") from error
         _check_header(path, header)
         width = len(header)
@@ -97,7 +111,7 @@ def _csv_batches(path: Path, batch_rows: int, progress: Progress | None) -> Iter
                 row = next(reader)
             except StopIteration:
                 break
-            except (csv.Error, UnicodeDecodeError) as error:
+            except csv.Error as error:
                 line = end_of_previous + 1
                 rejects.append(Reject(line, "bad_csv_row", None, f"unreadable CSV row: {error}", None))
                 end_of_previous = reader.line_num
@@ -146,7 +160,7 @@ def _jsonl_batches(path: Path, batch_rows: int, progress: Progress | None) -> It
                 continue
             try:
                 value = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            except json.JSONDecodeError as error:
                 rejects.append(Reject(number, "bad_json", None, f"not a JSON object: {error.msg}", {"line": line[:1000]}))
                 continue
             if not isinstance(value, dict):

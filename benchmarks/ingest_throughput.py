@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,7 +62,7 @@ def make_folder(folder: Path, rows: int, fmt: str) -> None:
     writer.close()
 
 
-def measure(folder: str) -> None:
+def measure(folder: str, batch_rows: int) -> None:
     """Child process: ingest the folder, print one JSON line."""
     import resource
 
@@ -68,7 +70,7 @@ def measure(folder: str) -> None:
     from savile.ingest import Ingestor
 
     workspace = init_workspace(Path(tempfile.mkdtemp(prefix="savile-bench-ws-")))
-    report = Ingestor(workspace.store, workspace.analytics).ingest_folder(Path(folder))
+    report = Ingestor(workspace.store, workspace.analytics, batch_rows=batch_rows).ingest_folder(Path(folder))
     seconds = report.tables["transactions"].seconds  # the transactions file alone
     loaded = report.tables["transactions"].loaded
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -79,18 +81,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--formats", nargs="+", default=["parquet", "csv"])
+    parser.add_argument("--batch-rows", type=int, default=250_000)
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        measure(args.measure)
+        measure(args.measure, args.batch_rows)
         return
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, batch {args.batch_rows:,} rows")
     print(f"{'format':<8} {'rows':>11} {'seconds':>8} {'rows/s':>9} {'peak MiB':>9}")
     for rows in args.rows:
         for fmt in args.formats:
             folder = Path(tempfile.mkdtemp(prefix=f"savile-bench-{fmt}-"))
             make_folder(folder, rows, fmt)
-            out = subprocess.run([sys.executable, __file__, "--measure", str(folder)], check=True, capture_output=True, text=True)
+            command = [sys.executable, __file__, "--measure", str(folder), "--batch-rows", str(args.batch_rows)]
+            out = subprocess.run(command, check=True, capture_output=True, text=True)
+            shutil.rmtree(folder)
             result = json.loads(out.stdout.strip().splitlines()[-1])
             print(f"{fmt:<8} {result['rows']:>11,} {result['seconds']:>8} {result['rows_per_s']:>9,} {result['peak_rss_mib']:>9,}", flush=True)
 

@@ -7,6 +7,7 @@ receives what it needs as arguments.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,18 @@ class Settings(BaseModel):
     default_region: str = Field(
         "GB", description="ISO 3166-1 region used to read phone numbers written in a local format"
     )
-    ingest_batch_rows: int = Field(100_000, gt=0, description="rows per batch while ingesting")
+    ingest_batch_rows: int = Field(250_000, gt=0, description="rows per batch while ingesting (memory grows with it)")
+    duckdb_memory_limit: str = Field(
+        "1GB", description="memory DuckDB may use per connection before it spills to disk (keeps ingest memory flat)"
+    )
     log_level: str = Field("WARNING", description="structlog level")
+
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _is_a_size(cls, value: str) -> str:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value.strip(), re.IGNORECASE):
+            raise ValueError(f"must be a size such as 512MB or 2GB. Got {value!r} instead")
+        return value.strip()
 
     @field_validator("default_region")
     @classmethod

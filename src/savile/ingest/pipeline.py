@@ -70,7 +70,7 @@ class Ingestor:
     store: SqlStore
     analytics: DuckDBAnalyticalStore
     default_region: str = "GB"
-    batch_rows: int = 100_000
+    batch_rows: int = 250_000
     on_file: FileStarted | None = None  # called per file; may return a bytes-read callback
 
     def ingest_folder(self, folder: Path) -> IngestReport:
@@ -83,6 +83,7 @@ class Ingestor:
             connection.execute(sa.insert(ingest_runs).values(run_id=report.run_id, folder=str(folder.resolve()), started_at=started))
         validator = duckdb.connect()
         validator.execute("SET TimeZone = 'UTC'").fetchall()
+        validator.execute("SET memory_limit = '512MB'").fetchall()  # one batch at a time
         try:
             for table_name, path in files:
                 self._ingest_file(validator, table_name, path, report)

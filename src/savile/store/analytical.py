@@ -26,13 +26,15 @@ SCHEMA = {
 class DuckDBAnalyticalStore:
     """History tables in one DuckDB file (or ``:memory:``); appends are idempotent by key."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, memory_limit: str = "1GB") -> None:
         self.path = str(path)
         try:
             self.connection = duckdb.connect(self.path)
         except duckdb.IOException as error:
             raise StoreError(f"Cannot open the analytical store {self.path}: {error}. Is another savile process using it?") from error
         self.run("SET TimeZone = 'UTC'")
+        # Bounded: the buffer pool would otherwise grow with the history it caches.
+        self.run(f"SET memory_limit = '{memory_limit}'")
         for table, columns in SCHEMA.items():
             self.run(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
 

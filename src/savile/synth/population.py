@@ -80,7 +80,10 @@ def make_population(rng: np.random.Generator, first_number: int, count: int, end
         postcode.append(postcode[head] if head != i else _postcode(rng, city[i]))
         mobile.append(_mobile(rng, culture[i]))
         landline.append(landline[head] if head != i else (_landline(rng) if rng.random() < 0.4 else None))
-        email.append(_email(rng, first[i], last[i]) if rng.random() < 0.9 else None)
+        if head != i and email[head] and rng.random() < 0.25:
+            email.append(email[head])  # a family mailbox shared with the household
+        else:
+            email.append(_email(rng, first[i], last[i], first_number + i) if rng.random() < 0.9 else None)
         since_years = int(rng.integers(0, max(1, int(age[i]) - 16)))
         since.append(date(end.year - min(since_years, 40), int(rng.integers(1, 13)), int(rng.integers(1, 28))))
         device.append(f"dv-{rng.integers(1 << 48):012x}" if app_user[i] else None)
@@ -142,8 +145,10 @@ def _landline(rng: np.random.Generator) -> str:
     return f"+441{rng.integers(10**8, 10**9)}"
 
 
-def _email(rng: np.random.Generator, first: N.Name, last: N.Name) -> str:
+def _email(rng: np.random.Generator, first: N.Name, last: N.Name, number: int) -> str:
+    # A mailbox belongs to one person: two people with one name get different digits.
     given, family = first.latin[0].lower(), last.latin[0].lower().replace(" ", "")
+    digits = str(number % 9973)
     style = int(rng.integers(4))
-    local = [f"{given}.{family}", f"{given[0]}.{family}", f"{given}{family}{rng.integers(1, 99)}", f"{family}.{given}"][style]
+    local = [f"{given}.{family}{digits}", f"{given[0]}.{family}{digits}", f"{given}{family}{digits}", f"{family}.{given}{digits}"][style]
     return f"{local}@{_pick(rng, N.EMAIL_DOMAINS)}"

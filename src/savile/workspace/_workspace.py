@@ -12,7 +12,7 @@ TEMPLATE = """# Savile workspace settings. SAVILE_* environment variables overri
 [savile]
 # database_url = "postgresql://user@host:5432/savile"   # default: SQLite file savile.db here
 default_region = "GB"      # how phone numbers in a local format are read
-ingest_batch_rows = 100000
+ingest_batch_rows = 250000
 """
 
 
@@ -32,7 +32,8 @@ class Workspace:
 
     @cached_property
     def analytics(self) -> DuckDBAnalyticalStore:
-        return DuckDBAnalyticalStore(self.settings.analytics_path or self.path / "analytics.duckdb")
+        return DuckDBAnalyticalStore(self.settings.analytics_path or self.path / "analytics.duckdb",
+                                     self.settings.duckdb_memory_limit)
 
     def close(self) -> None:
         if "store" in self.__dict__:

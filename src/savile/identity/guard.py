@@ -1,0 +1,71 @@
+"""What keeps two records apart, whatever else they share (the household guard).
+
+People in one household share an address, a surname, a landline and sometimes an email. They
+differ in first name or birth date, so a pair whose first names cannot be one name (not a
+spelling, script or nickname variant, more than one typo apart) or whose birth dates differ by
+more than a typo is never linked, however strong the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+Record = Mapping[str, Any]
+
+
+def first_names_differ(a: Record, b: Record) -> bool:
+    if a["first_is_initial"] or b["first_is_initial"]:
+        return bool(a["first_initial"] and b["first_initial"] and a["first_initial"] != b["first_initial"])
+    if not a["first_latin"] or not b["first_latin"]:
+        return False
+    if a["first_key"] == b["first_key"] or set(a["first_forms"] or ()) & set(b["first_forms"] or ()):
+        return False
+    # One slip of the keyboard is still the same name; James and Jane are two people. A name
+    # in Persian script has no short vowels to compare, so there the slip is in its sound.
+    one, other = a["first_latin"], b["first_latin"]
+    if DamerauLevenshtein.distance(one, other) <= 1:
+        return False
+    keys = a["first_key"] or "", b["first_key"] or ""
+    sounds_close = keys[0][:1] == keys[1][:1] and DamerauLevenshtein.distance(*keys) <= 1
+    if a["first_abjad"] or b["first_abjad"]:
+        return not (sounds_close and min(map(len, keys)) >= 3)  # short keys say too little
+    return not (sounds_close and JaroWinkler.similarity(one, other) >= 0.8)
+
+
+def birth_dates_differ(a: Record, b: Record) -> bool:
+    if not a["birth_date"] or not b["birth_date"]:
+        return False
+    return DamerauLevenshtein.distance(a["birth_date"], b["birth_date"]) > 1
+
+
+def national_ids_differ(a: Record, b: Record) -> bool:
+    return bool(a["national_id"] and b["national_id"] and a["national_id"] != b["national_id"])
+
+
+def veto(a: Record, b: Record) -> str | None:
+    """Why ``a`` and ``b`` must stay apart, or None."""
+    if birth_dates_differ(a, b):
+        return "different birth dates"
+    if national_ids_differ(a, b):
+        return "different national ids"
+    if first_names_differ(a, b):
+        return "different first names"
+    return None
+
+
+def sets_conflict(left: Sequence[Record], right: Sequence[Record], apart: set[frozenset[int]] | None = None) -> bool:
+    """Whether joining two clusters would put two birth dates, two national ids or a steward's
+    keep-apart inside one person, or two first names that cannot be one. Names in Persian
+    script, whose transliterations vary most, veto only direct links."""
+    for a in left:
+        for b in right:
+            if apart and frozenset((a["unique_id"], b["unique_id"])) in apart:
+                return True
+            if birth_dates_differ(a, b) or national_ids_differ(a, b):
+                return True
+            if not (a["first_abjad"] or b["first_abjad"]) and first_names_differ(a, b):
+                return True
+    return False

@@ -39,6 +39,16 @@ class Settings(BaseModel):
         "1GB", description="memory DuckDB may use per connection before it spills to disk (keeps ingest memory flat)"
     )
     log_level: str = Field("WARNING", description="structlog level")
+    source_trust: list[str] = Field(
+        ["core_banking", "branch", "crm", "cards", "mobile_app", "web", "contact_centre"],
+        description="sources in the order their values are trusted for golden records (comma-separated in SAVILE_SOURCE_TRUST); "
+        "unlisted sources come last",
+    )
+
+    @field_validator("source_trust", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
     @field_validator("duckdb_memory_limit")
     @classmethod

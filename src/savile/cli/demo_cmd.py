@@ -9,9 +9,13 @@ import typer
 from rich.table import Table
 
 from savile.cli._common import console, friendly_errors
+import sqlalchemy as sa
+
+from savile.cli.identity_cmd import run_resolve
 from savile.cli.ingest_cmd import print_report, run_ingest
+from savile.store.tables import customers as golden_customers
 from savile.synth import synthesize
-from savile.workspace import init_workspace
+from savile.workspace import Workspace, init_workspace
 
 
 @friendly_errors
@@ -32,9 +36,14 @@ def demo(
     started = time.perf_counter()
     with init_workspace(workspace) as opened:
         report = run_ingest(opened, workspace / "bank")
-    loaded = sum(t.loaded for t in report.tables.values())
-    rejected = sum(t.rejected for t in report.tables.values())
-    timings.append(("ingest", time.perf_counter() - started, f"{loaded:,} rows loaded, {rejected:,} quarantined"))
+        loaded = sum(t.loaded for t in report.tables.values())
+        rejected = sum(t.rejected for t in report.tables.values())
+        timings.append(("ingest", time.perf_counter() - started, f"{loaded:,} rows loaded, {rejected:,} quarantined"))
+        started = time.perf_counter()
+        resolved = run_resolve(opened)
+        timings.append(("resolve", time.perf_counter() - started,
+                        f"{resolved.records:,} records → {resolved.customers:,} golden customers"))
+        example = _a_customer_seen_in_several_sources(opened)
     print_report(report)
     table = Table(title="Savile demo", title_justify="left")
     for column in ("stage", "seconds", "what it did"):
@@ -42,4 +51,12 @@ def demo(
     for stage, seconds, what in timings:
         table.add_row(stage, f"{seconds:.1f}", what)
     console.print(table)
-    console.print(f"Workspace: [bold]{workspace}[/]. Try: savile quarantine list -w {workspace}")
+    console.print(f"Workspace: [bold]{workspace}[/]. Try: savile quarantine list -w {workspace}", soft_wrap=True)
+    if example:
+        console.print(f"One person seen in several systems: savile customer show {example} -w {workspace}", soft_wrap=True)
+
+
+def _a_customer_seen_in_several_sources(workspace: Workspace) -> str | None:
+    with workspace.store.begin() as connection:
+        return connection.execute(sa.select(golden_customers.c.customer_id).where(golden_customers.c.record_count >= 4)
+                                  .order_by(golden_customers.c.customer_id).limit(1)).scalar()

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from savile.cli import contract_cmd, demo_cmd, ingest_cmd, synth_cmd
+from savile.cli import contract_cmd, demo_cmd, identity_cmd, ingest_cmd, synth_cmd
 from savile.cli._common import WorkspaceOption, configure_logging, console, friendly_errors
 from savile.config import load_settings
 from savile.workspace import init_workspace
@@ -20,6 +20,9 @@ app.add_typer(ingest_cmd.quarantine_app, name="quarantine")
 app.command("ingest")(ingest_cmd.ingest)
 app.command("synth")(synth_cmd.synth)
 app.command("demo")(demo_cmd.demo)
+app.command("resolve")(identity_cmd.resolve_command)
+app.add_typer(identity_cmd.export_app, name="export")
+app.add_typer(identity_cmd.customer_app, name="customer")
 
 
 @app.callback()

@@ -168,3 +168,84 @@ CONTRACT_TABLES = {
     "communications": communications,
     "locations": locations,
 }
+
+# --- identity: golden records, the crosswalk, their history, steward rules, identifiers ---
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("customer_id", String(40), primary_key=True),
+    Column("status", String(20), nullable=False, doc="active, or merged into merged_into"),
+    Column("merged_into", String(40)),
+    Column("first_name", Text),
+    Column("last_name", Text),
+    Column("birth_date", Date),
+    Column("gender", Text),
+    Column("email", Text),
+    Column("phone", Text),
+    Column("address_line", Text),
+    Column("city", Text),
+    Column("postcode", Text),
+    Column("country", Text),
+    Column("language", Text),
+    Column("national_id", Text),
+    Column("customer_since", Date),
+    Column("income_annual", Money),
+    Column("employment_status", Text),
+    Column("lineage", JSON, doc="attribute -> the source record that supplied it"),
+    Column("record_count", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+customer_links = Table(
+    "customer_links",
+    metadata,
+    Column("source", Text, primary_key=True),
+    Column("source_customer_id", Text, primary_key=True),
+    Column("customer_id", String(40), nullable=False),
+    Column("method", String(20), nullable=False, doc="splink, deterministic, steward or single"),
+    Column("probability", Float),
+    Column("evidence", JSON),
+    Column("linked_at", UtcDateTime, nullable=False),
+)
+Index("ix_customer_links_customer", customer_links.c.customer_id)
+
+identity_history = Table(
+    "identity_history",
+    metadata,
+    Column("history_id", Integer, primary_key=True, autoincrement=True),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("kind", String(20), nullable=False, doc="created, joined, merged, split, steward_merge, steward_split"),
+    Column("customer_id", String(40), nullable=False),
+    Column("other_customer_id", String(40)),
+    Column("records", JSON, doc="source records concerned"),
+    Column("evidence", JSON),
+    Column("reason", Text),
+    Column("actor", Text, nullable=False),
+)
+Index("ix_identity_history_customer", identity_history.c.customer_id)
+
+steward_rules = Table(
+    "steward_rules",
+    metadata,
+    Column("rule_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False, doc="must_link or keep_apart"),
+    Column("left_source", Text, nullable=False),
+    Column("left_source_customer_id", Text, nullable=False),
+    Column("right_source", Text, nullable=False),
+    Column("right_source_customer_id", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+identifiers = Table(
+    "identifiers",
+    metadata,
+    Column("kind", String(20), primary_key=True, doc="email, phone, national_id, device"),
+    Column("value", Text, primary_key=True, doc="normalised: email_key, E.164, ..."),
+    Column("customer_id", String(40), primary_key=True),
+    Column("seen_at", UtcDateTime, nullable=False),
+)
+Index("ix_identifiers_customer", identifiers.c.customer_id)

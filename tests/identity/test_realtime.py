@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from savile.identity.realtime import link_event, link_new_record, match_event
+from savile.identity.resolve import resolve
+from savile.store.tables import customer_links, identity_history
+from savile.workspace import Workspace
+from tests.ingest.helpers import ingest, write
+
+TRUST = ["core", "crm", "cards", "app"]
+
+
+def _resolved(workspace: Workspace, example_folder: Path) -> dict[tuple[str, str], str]:
+    ingest(workspace, example_folder)
+    resolve(workspace.store, workspace.analytics, TRUST)
+    with workspace.store.begin() as connection:
+        return {(r.source, r.source_customer_id): r.customer_id for r in connection.execute(sa.select(customer_links))}
+
+
+def test_events_link_by_source_id_device_email_or_phone(workspace: Workspace, example_folder: Path) -> None:
+    links = _resolved(workspace, example_folder)
+    petrov = links[("core", "C-1001")]
+    with workspace.store.begin() as connection:
+        assert match_event(connection, {"source": "app", "source_customer_id": "u_77"}) == (petrov, "source_id")
+        assert match_event(connection, {"device_id": "d-9f2"}).customer_id == petrov
+        assert match_event(connection, {"email": " A.Petrov@Example.com"}) == (petrov, "email")
+        assert match_event(connection, {"phone": "+989121234567"}).linked_by == "phone"
+        assert match_event(connection, {"device_id": "never-seen"}).customer_id is None
+
+
+def test_a_device_seen_anonymously_is_stitched_and_its_earlier_events_follow(workspace: Workspace, example_folder: Path, tmp_path: Path) -> None:
+    links = _resolved(workspace, example_folder)
+    anonymous = tmp_path / "anon"
+    anonymous.mkdir()
+    write(anonymous / "interactions.jsonl",
+          '{"event_id": "x-1", "occurred_at": "2026-02-04T10:00:00Z", "channel": "web", "event_type": "page_view", "device_id": "br-42"}\n')
+    ingest(workspace, anonymous)
+    before = dict(workspace.analytics.run("SELECT event_id, customer_id FROM interactions_resolved"))
+    assert before["x-1"] is None
+    found = link_event(workspace.store, workspace.analytics, {"device_id": "br-42", "email": "a.petrov@example.com"})
+    assert found.customer_id == links[("core", "C-1001")]
+    after = dict(workspace.analytics.run("SELECT event_id, customer_id FROM interactions_resolved"))
+    assert after["x-1"] == links[("core", "C-1001")]
+
+
+def test_a_new_record_joins_its_customer_without_a_batch_run(workspace: Workspace, example_folder: Path, tmp_path: Path) -> None:
+    links = _resolved(workspace, example_folder)
+    folder = tmp_path / "new"
+    folder.mkdir()
+    write(folder / "customers.csv", "source,source_customer_id,first_name,last_name,email,phone,updated_at\n"
+          "branch,B-1,Sasha,Petrov,a.petrov@example.com,,2026-03-01T00:00:00Z\n"
+          "branch,B-2,Olga,Petrova,a.petrov@example.com,,2026-03-01T00:00:00Z\n"
+          "branch,B-3,Ivan,Sidorov,ivan@example.org,,2026-03-01T00:00:00Z\n")
+    ingest(workspace, folder)
+    joined = link_new_record(workspace.store, "branch", "B-1", TRUST)
+    household = link_new_record(workspace.store, "branch", "B-2", TRUST)
+    stranger = link_new_record(workspace.store, "branch", "B-3", TRUST)
+    assert joined == (links[("core", "C-1001")], "same email and surname")
+    assert household.linked_by == "new" and household.customer_id != joined.customer_id  # a shared mailbox, another person
+    assert stranger.linked_by == "new"
+    assert link_new_record(workspace.store, "branch", "B-1", TRUST).linked_by == "already linked"
+    with workspace.store.begin() as connection:
+        kinds = [r.kind for r in connection.execute(sa.select(identity_history).where(identity_history.c.actor == "realtime"))]
+    assert sorted(kinds) == ["created", "created", "joined"]

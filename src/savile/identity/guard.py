@@ -17,6 +17,8 @@ Record = Mapping[str, Any]
 
 
 def first_names_differ(a: Record, b: Record) -> bool:
+    if a["first_key"] and a["first_key"] == b["last_key"] and a["last_key"] == b["first_key"]:
+        return False  # first and last name swapped between systems
     if a["first_is_initial"] or b["first_is_initial"]:
         return bool(a["first_initial"] and b["first_initial"] and a["first_initial"] != b["first_initial"])
     if not a["first_latin"] or not b["first_latin"]:
@@ -41,31 +43,37 @@ def birth_dates_differ(a: Record, b: Record) -> bool:
     return DamerauLevenshtein.distance(a["birth_date"], b["birth_date"]) > 1
 
 
-def national_ids_differ(a: Record, b: Record) -> bool:
-    return bool(a["national_id"] and b["national_id"] and a["national_id"] != b["national_id"])
+def national_ids_agree(a: Record, b: Record) -> bool:
+    """The same national id on both records, give or take one typo."""
+    if not a["national_id"] or not b["national_id"]:
+        return False
+    return DamerauLevenshtein.distance(a["national_id"], b["national_id"]) <= 1
 
 
-def veto(a: Record, b: Record) -> str | None:
-    """Why ``a`` and ``b`` must stay apart, or None."""
-    if birth_dates_differ(a, b):
-        return "different birth dates"
-    if national_ids_differ(a, b):
-        return "different national ids"
-    if first_names_differ(a, b):
+def veto(a: Record, b: Record, *, names: bool = True) -> str | None:
+    """Why ``a`` and ``b`` must stay apart, or None.
+
+    Household members never share a national id, so an agreeing national id overrides a
+    differing first name (a nickname we do not know, a name mistyped beyond one letter) and,
+    when the first names agree, a differing birth date. A differing national id alone vetoes
+    nothing: sources format and mistype them.
+    """
+    ids_agree = national_ids_agree(a, b)
+    names_differ = first_names_differ(a, b)
+    if names and names_differ and not ids_agree:
         return "different first names"
+    if birth_dates_differ(a, b) and not (ids_agree and not names_differ):
+        return "different birth dates"
     return None
 
 
 def sets_conflict(left: Sequence[Record], right: Sequence[Record], apart: set[frozenset[int]] | None = None) -> bool:
-    """Whether joining two clusters would put two birth dates, two national ids or a steward's
-    keep-apart inside one person, or two first names that cannot be one. Names in Persian
-    script, whose transliterations vary most, veto only direct links."""
+    """Whether joining two clusters would put a vetoed pair or a steward's keep-apart inside one
+    person. Names in Persian script, whose transliterations vary most, veto only direct links."""
     for a in left:
         for b in right:
             if apart and frozenset((a["unique_id"], b["unique_id"])) in apart:
                 return True
-            if birth_dates_differ(a, b) or national_ids_differ(a, b):
-                return True
-            if not (a["first_abjad"] or b["first_abjad"]) and first_names_differ(a, b):
+            if veto(a, b, names=not (a["first_abjad"] or b["first_abjad"])):
                 return True
     return False

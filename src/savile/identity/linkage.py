@@ -93,6 +93,9 @@ def settings() -> SettingsCreator:
             block_on("last_key", "birth_date"),
             block_on("first_key", "birth_date"),
             block_on("last_key", "first_initial", "house_number"),
+            block_on("postcode_key", "birth_date"),
+            # First and last name swapped between systems.
+            'l."first_key" = r."last_key" AND l."last_key" = r."first_key"',
         ],
         retain_intermediate_calculation_columns=False,
         additional_columns_to_retain=["source"],

@@ -13,6 +13,8 @@ from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
+from savile.identity.names import phonetic_key
+
 Record = Mapping[str, Any]
 
 
@@ -20,7 +22,7 @@ def first_names_differ(a: Record, b: Record) -> bool:
     if a["first_key"] and a["first_key"] == b["last_key"] and a["last_key"] == b["first_key"]:
         return False  # first and last name swapped between systems
     if a["first_is_initial"] or b["first_is_initial"]:
-        return bool(a["first_initial"] and b["first_initial"] and a["first_initial"] != b["first_initial"])
+        return not initials_agree(a, b)
     if not a["first_latin"] or not b["first_latin"]:
         return False
     if a["first_key"] == b["first_key"] or set(a["first_forms"] or ()) & set(b["first_forms"] or ()):
@@ -35,6 +37,21 @@ def first_names_differ(a: Record, b: Record) -> bool:
     if a["first_abjad"] or b["first_abjad"]:
         return not (sounds_close and min(map(len, keys)) >= 3)  # short keys say too little
     return not (sounds_close and JaroWinkler.similarity(one, other) >= 0.8)
+
+
+def initials_agree(a: Record, b: Record) -> bool:
+    """'E.' agrees with Evgeny and with Zhenya, his nickname; 'T.' with Anthony's Tony."""
+    if not a["first_initial"] or not b["first_initial"]:
+        return True
+    starts_a, starts_b = _starts(a), _starts(b)
+    return bool(starts_a & starts_b)
+
+
+def _starts(record: Record) -> set[str]:
+    # First sounds of the name and of every formal name it may stand for (keys fold vowels to 'a').
+    starts = {phonetic_key(record["first_initial"])[:1]}
+    starts |= {form[:1] for form in record["first_forms"] or ()}
+    return starts
 
 
 def birth_dates_differ(a: Record, b: Record) -> bool:

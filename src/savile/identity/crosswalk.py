@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow as pa
 import sqlalchemy as sa
 
+from savile.identity._queries import linked_on
 from savile.store import DuckDBAnalyticalStore, SqlStore
 from savile.store.tables import consents, customer_links, holdings, identifiers
 
@@ -21,8 +22,8 @@ def publish_crosswalk(connection: sa.Connection, analytics: DuckDBAnalyticalStor
     """Write ``customer_map``, ``account_map`` and ``identifier_map`` into DuckDB, and the view
     ``interactions_resolved``: each event's customer by its source id, else device, email, phone."""
     links = connection.execute(sa.select(customer_links.c.source, customer_links.c.source_customer_id, customer_links.c.customer_id)).all()
-    accounts = connection.execute(sa.select(holdings.c.account_id, customer_links.c.customer_id).join(customer_links, sa.and_(
-        customer_links.c.source == holdings.c.source, customer_links.c.source_customer_id == holdings.c.source_customer_id))).all()
+    accounts = connection.execute(sa.select(holdings.c.account_id, customer_links.c.customer_id)
+                                  .join(customer_links, linked_on(holdings))).all()
     known = connection.execute(sa.select(identifiers.c.kind, identifiers.c.value, identifiers.c.customer_id)).all()
     tables = {
         "customer_map": pa.table({"source": [r[0] for r in links], "source_customer_id": [r[1] for r in links],
@@ -57,9 +58,8 @@ def publish_crosswalk(connection: sa.Connection, analytics: DuckDBAnalyticalStor
 
 def consents_in_force(connection: sa.Connection, customer_id: str) -> list[dict[str, Any]]:
     """Per (purpose, channel), the newest consent record from any of the customer's sources."""
-    rows = connection.execute(sa.select(consents).join(customer_links, sa.and_(
-        customer_links.c.source == consents.c.source, customer_links.c.source_customer_id == consents.c.source_customer_id,
-    )).where(customer_links.c.customer_id == customer_id)).mappings().all()
+    rows = connection.execute(sa.select(consents).join(customer_links, linked_on(consents))
+                              .where(customer_links.c.customer_id == customer_id)).mappings().all()
     newest: dict[tuple[str, str | None], Any] = {}
     for row in rows:
         key = (row["purpose"], row["channel"])

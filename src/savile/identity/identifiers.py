@@ -10,6 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from savile.identity._queries import RECORD_LINK
 from savile.identity.contacts import email_key
 from savile.store import DuckDBAnalyticalStore
 from savile.store.tables import customer_links, customer_records, identifiers
@@ -17,11 +18,7 @@ from savile.store.tables import customer_links, customer_records, identifiers
 
 def rebuild_identifiers(connection: sa.Connection, analytics: DuckDBAnalyticalStore | None, now: datetime) -> int:
     linked = sa.select(customer_links.c.customer_id, customer_records.c.email, customer_records.c.phone,
-                       customer_records.c.national_id).join(
-        customer_records,
-        sa.and_(customer_records.c.source == customer_links.c.source,
-                customer_records.c.source_customer_id == customer_links.c.source_customer_id),
-    )
+                       customer_records.c.national_id).join(customer_records, RECORD_LINK)
     found: set[tuple[str, str, str]] = set()
     for row in connection.execute(linked):
         if row.email and email_key(row.email):

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from savile.exceptions import NotFoundError
+from savile.identity._queries import records_of
 from savile.identity.contacts import email_key
 from savile.identity.features import match_features
 from savile.identity.guard import veto
@@ -120,10 +121,7 @@ def _best_candidate(connection: sa.Connection, record: dict[str, Any]) -> tuple[
     candidates = connection.execute(sa.select(identifiers.c.customer_id).where(wanted).distinct()).scalars().all()
     accepted: list[tuple[int, str, str]] = []
     for customer_id in candidates:
-        others = [match_features(dict(r)) for r in connection.execute(sa.select(customer_records).join(customer_links, sa.and_(
-            customer_links.c.source == customer_records.c.source,
-            customer_links.c.source_customer_id == customer_records.c.source_customer_id,
-        )).where(customer_links.c.customer_id == customer_id)).mappings()]
+        others = [match_features(row) for row in records_of(connection, customer_id)]
         if any(veto(record, other) for other in others):
             continue
         hits = [name for name, rule in RULES.items() for other in others if rule(record, other)]

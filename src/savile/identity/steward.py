@@ -11,7 +11,8 @@ from savile.exceptions import ContractError, NotFoundError
 from savile.identity.ids import new_customer_id
 from savile.identity.survivorship import survive
 from savile.store import SqlStore
-from savile.store.tables import customer_links, customer_records, customers, identity_history, steward_rules
+from savile.identity._queries import records_of
+from savile.store.tables import customer_links, customers, identity_history, steward_rules
 
 
 def merge_customers(store: SqlStore, keep: str, other: str, reason: str, actor: str, trust: Sequence[str]) -> None:
@@ -66,11 +67,8 @@ def split_record(store: SqlStore, customer_id: str, record: tuple[str, str], rea
 
 
 def refresh_golden(connection: sa.Connection, customer_id: str, trust: Sequence[str], now: datetime) -> None:
-    rows = connection.execute(sa.select(customer_records).join(customer_links, sa.and_(
-        customer_links.c.source == customer_records.c.source,
-        customer_links.c.source_customer_id == customer_records.c.source_customer_id,
-    )).where(customer_links.c.customer_id == customer_id)).mappings().all()
-    values, lineage = survive([dict(row) for row in rows], trust)
+    rows = records_of(connection, customer_id)
+    values, lineage = survive(rows, trust)
     connection.execute(sa.update(customers).where(customers.c.customer_id == customer_id).values(
         **values, lineage=lineage, record_count=len(rows), updated_at=now))
 

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from savile.exceptions import NotFoundError
+from savile.identity._queries import RECORD_LINK, linked_on
 from savile.identity.crosswalk import consents_in_force
 from savile.store import SqlStore
 from savile.store.tables import customer_links, customer_records, customers, holdings, identity_history
@@ -21,14 +22,12 @@ def customer_view(store: SqlStore, customer_id: str) -> dict[str, Any]:
             return {"customer_id": customer_id, "status": "merged", "merged_into": golden["merged_into"]}
         linked = connection.execute(
             sa.select(customer_records, customer_links.c.method, customer_links.c.probability, customer_links.c.evidence)
-            .join(customer_links, sa.and_(customer_links.c.source == customer_records.c.source,
-                                          customer_links.c.source_customer_id == customer_records.c.source_customer_id))
+            .join(customer_links, RECORD_LINK)
             .where(customer_links.c.customer_id == customer_id)
             .order_by(customer_records.c.source, customer_records.c.source_customer_id)
         ).mappings().all()
-        held = connection.execute(sa.select(holdings).join(customer_links, sa.and_(
-            customer_links.c.source == holdings.c.source, customer_links.c.source_customer_id == holdings.c.source_customer_id,
-        )).where(customer_links.c.customer_id == customer_id).order_by(holdings.c.opened_at)).mappings().all()
+        held = connection.execute(sa.select(holdings).join(customer_links, linked_on(holdings))
+                                  .where(customer_links.c.customer_id == customer_id).order_by(holdings.c.opened_at)).mappings().all()
         history = connection.execute(sa.select(identity_history).where(sa.or_(
             identity_history.c.customer_id == customer_id, identity_history.c.other_customer_id == customer_id,
         )).order_by(identity_history.c.history_id)).mappings().all()

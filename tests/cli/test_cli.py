@@ -55,5 +55,5 @@ def test_cli_demo_runs_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("SAVILE_DATABASE_URL", raising=False)
     code, output = run("demo", "--workspace", str(tmp_path / "demo"), "--customers", "150", "--months", "3")
     assert code == 0, output
-    assert "synthesise" in output and "ingest" in output
+    assert "synthesise" in output and "ingest" in output and "resolve" in output and "train + recommend" in output
     assert (tmp_path / "demo" / "savile.db").exists() and (tmp_path / "demo" / "analytics.duckdb").exists()

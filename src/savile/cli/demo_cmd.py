@@ -12,6 +12,9 @@ from savile.cli._common import console, friendly_errors
 import sqlalchemy as sa
 
 from savile.cli.identity_cmd import run_resolve
+from savile.cli.models_cmd import registry, run_train
+from savile.features import FeatureBuilder
+from savile.models import load_model, recommend
 from savile.cli.ingest_cmd import print_report, run_ingest
 from savile.store.tables import customers as golden_customers
 from savile.synth import synthesize
@@ -44,6 +47,14 @@ def demo(
         timings.append(("resolve", time.perf_counter() - started,
                         f"{resolved.records:,} records → {resolved.customers:,} golden customers"))
         example = _a_customer_seen_in_several_sources(opened)
+        started = time.perf_counter()
+        meta = run_train(opened, summary.end)
+        builder = FeatureBuilder(opened.store, opened.analytics)
+        model, meta = load_model(registry(opened), summary.end)
+        recommendations = recommend(builder, model, meta, summary.end, k=3, explain=3)
+        timings.append(("train + recommend", time.perf_counter() - started,
+                        f"{len(builder.catalogue())} features, MAP@3 {meta['metrics']['map@3']:.3f} "
+                        f"(popularity {meta['metrics']['popularity_map@3']:.3f}), {len(recommendations):,} recommendations"))
     print_report(report)
     table = Table(title="Savile demo", title_justify="left")
     for column in ("stage", "seconds", "what it did"):
@@ -54,6 +65,18 @@ def demo(
     console.print(f"Workspace: [bold]{workspace}[/]. Try: savile quarantine list -w {workspace}", soft_wrap=True)
     if example:
         console.print(f"One person seen in several systems: savile customer show {example} -w {workspace}", soft_wrap=True)
+    _show_recommendations(recommendations)
+
+
+def _show_recommendations(rows: list[dict]) -> None:  # type: ignore[type-arg]
+    table = Table(title="next best products for a few customers, with the features behind them", title_justify="left")
+    for column in ("customer", "rank", "product", "score", "why"):
+        table.add_column(column)
+    customers = sorted({row["customer_id"] for row in rows})[:3]
+    for row in rows:
+        if row["customer_id"] in customers:
+            table.add_row(row["customer_id"], str(row["rank"]), row["product_code"], f"{row['score']:.3f}", row.get("reasons", ""))
+    console.print(table)
 
 
 def _a_customer_seen_in_several_sources(workspace: Workspace) -> str | None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from savile.cli import contract_cmd, demo_cmd, identity_cmd, ingest_cmd, synth_cmd
+from savile.cli import contract_cmd, demo_cmd, identity_cmd, ingest_cmd, models_cmd, synth_cmd
 from savile.cli._common import WorkspaceOption, configure_logging, console, friendly_errors
 from savile.config import load_settings
 from savile.workspace import init_workspace
@@ -23,6 +23,9 @@ app.command("demo")(demo_cmd.demo)
 app.command("resolve")(identity_cmd.resolve_command)
 app.add_typer(identity_cmd.export_app, name="export")
 app.add_typer(identity_cmd.customer_app, name="customer")
+app.add_typer(models_cmd.features_app, name="features")
+app.command("train")(models_cmd.train_command)
+app.command("recommend")(models_cmd.recommend_command)
 
 
 @app.callback()

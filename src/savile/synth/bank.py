@@ -39,6 +39,7 @@ TRUTH_COLUMNS = {
 class SynthSummary:
     folder: Path
     rows: dict[str, int]
+    end: date  # the last day of the data
 
 
 def synthesize(out: Path, customers: int, months: int, seed: int, fmt: str = "parquet", end: date = DEFAULT_END,
@@ -57,7 +58,7 @@ def synthesize(out: Path, customers: int, months: int, seed: int, fmt: str = "pa
             on_progress(first + count)
     for writer in [*writers.values(), *truth.values()]:
         writer.close()
-    return SynthSummary(out, {name: writer.rows for name, writer in writers.items()})
+    return SynthSummary(out, {name: writer.rows for name, writer in writers.items()}, end)
 
 
 def _check(customers: int, months: int, fmt: str) -> None:

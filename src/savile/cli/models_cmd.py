@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from savile.cli._common import WorkspaceOption, console, friendly_errors
+from savile.exceptions import ContractError
+from savile.features import FeatureBuilder
+from savile.models import load_model, recommend, train
+from savile.workspace import Workspace, find_workspace
+
+features_app = typer.Typer(help="The feature catalogue.", no_args_is_help=True)
+AsOf = Annotated[str, typer.Option("--as-of", help="Use only what was known at the end of this date (YYYY-MM-DD).")]
+
+
+def registry(workspace: Workspace) -> Path:
+    return workspace.path / "models" / "next_best_product"
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ContractError(f"--as-of must be a date YYYY-MM-DD. Got {text!r} instead.") from None
+
+
+@features_app.command("list")
+@friendly_errors
+def list_features(workspace: WorkspaceOption = Path(".")) -> None:
+    """Every feature: name, family, window and meaning."""
+    with find_workspace(workspace) as opened:
+        catalogue = FeatureBuilder(opened.store, opened.analytics).catalogue()
+    table = Table(title=f"{len(catalogue)} features", title_justify="left")
+    for column in ("name", "family", "window", "meaning"):
+        table.add_column(column)
+    for feature in catalogue:
+        table.add_row(feature.name, feature.family, f"{feature.window_days}d" if feature.window_days else "", feature.meaning)
+    console.print(table)
+
+
+@friendly_errors
+def train_command(as_of: AsOf, workspace: WorkspaceOption = Path(".")) -> None:
+    """Train the next-best-product model from what was known at the end of --as-of."""
+    day = parse_day(as_of)
+    with find_workspace(workspace) as opened:
+        meta = run_train(opened, day)
+    print_metrics(meta)
+
+
+def run_train(workspace: Workspace, day: date) -> dict:  # type: ignore[type-arg]
+    with console.status(f"training next-best-product as of {day} ..."):
+        return train(FeatureBuilder(workspace.store, workspace.analytics), day, registry(workspace))
+
+
+def print_metrics(meta: dict) -> None:  # type: ignore[type-arg]
+    metrics = meta["metrics"]
+    table = Table(title=f"model {meta['version']} — backtest on the month after {meta['backtest_month_after']}", title_justify="left")
+    for column in ("metric", "model", "popularity"):
+        table.add_column(column, justify="right" if column != "metric" else "left")
+    for k in (3, 7):
+        table.add_row(f"MAP@{k}", f"{metrics[f'map@{k}']:.4f}", f"{metrics[f'popularity_map@{k}']:.4f}")
+    for code, auc in metrics["auc"].items():
+        table.add_row(f"AUC {code}", f"{auc:.3f}", "0.500")
+    console.print(table)
+    console.print(f"{metrics['adopters']:,} of {metrics['customers']:,} customers adopted something that month.")
+
+
+@friendly_errors
+def recommend_command(
+    as_of: AsOf,
+    out: Annotated[Path, typer.Option(help="CSV: customer_id,rank,product_code,score.")],
+    k: Annotated[int, typer.Option("--k", min=1, help="Products per customer.")] = 3,
+    explain: Annotated[int, typer.Option(help="Add a reasons column with this many top contributing features.")] = 0,
+    workspace: WorkspaceOption = Path("."),
+) -> None:
+    """Up to K products per customer holding an open product at --as-of, best first, never one they hold."""
+    day = parse_day(as_of)
+    with find_workspace(workspace) as opened:
+        builder = FeatureBuilder(opened.store, opened.analytics)
+        model, meta = load_model(registry(opened), day)
+        rows = recommend(builder, model, meta, day, k, explain)
+    columns = ["customer_id", "rank", "product_code", "score"] + (["reasons"] if explain else [])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    console.print(f"Wrote {len(rows):,} recommendations for {len({r['customer_id'] for r in rows}):,} customers to {out} "
+                  f"(model {meta['version']}).")

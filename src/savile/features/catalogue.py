@@ -1,0 +1,135 @@
+"""The feature catalogue: every feature's name, family, window and meaning, from templates.
+
+Definitions are data: a template (category × window × aggregate) expands to SQL fragments
+for DuckDB's aggregate FILTER clauses, which SQLGlot can translate for Spark. MCC groups follow
+ISO 18245 ranges, not any one bank's merchants; product features follow the bank's own catalogue.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+WINDOWS = (30, 90, 365)
+HOLDING_LAGS = (0, 1, 2, 3, 6)
+
+# ISO 18245 merchant category groups.
+MCC_GROUPS: dict[str, str] = {
+    "groceries": "mcc IN ('5411','5422','5441','5451','5462','5499')",
+    "restaurants": "mcc IN ('5811','5812','5813','5814')",
+    "fuel": "mcc IN ('5541','5542','5983')",
+    "transport": "mcc IN ('4011','4111','4112','4121','4131','4784','4789')",
+    "travel": "(mcc BETWEEN '3000' AND '3999' OR mcc IN ('4411','4511','4582','4722','7011','7012','7512'))",
+    "gambling": "mcc IN ('7800','7801','7802','7995')",
+    "home": "(mcc BETWEEN '5200' AND '5299' OR mcc BETWEEN '5712' AND '5719' OR mcc = '4214')",
+    "children": "mcc IN ('5641','5945','8211','8351')",
+    "health": "(mcc = '5912' OR mcc BETWEEN '8011' AND '8099')",
+    "utilities": "mcc IN ('4900','4814','4812','4816','4899','9311')",
+    "clothing": "mcc BETWEEN '5611' AND '5699'",
+    "online_retail": "mcc IN ('5964','5965','5966','5967','5968','5969','5999')",
+    "entertainment": "mcc IN ('7832','7841','7911','7922','7929','7932','7933','7941','7991','7996','7997','7998','7999')",
+    "cash": "mcc IN ('6010','6011')",
+    "lending": "mcc IN ('6012','6051','6141')",
+}
+CHANNELS = ("salary", "fee", "direct_debit", "standing_order", "atm", "card_pos", "card_online", "transfer", "interest")
+EVENTS = ("login", "screen_view", "page_view", "feature_used", "application_started", "application_submitted",
+          "application_abandoned", "email_open", "complaint", "call", "chat")
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    family: str
+    window_days: int | None
+    meaning: str
+
+
+def transaction_features() -> list[tuple[Feature, str]]:
+    """(feature, SQL aggregate over the customer's transactions ``t`` before the as-of moment)."""
+    out = []
+    for days in WINDOWS:
+        recent = f"t.booked_at > $as_of_end - INTERVAL {days} DAY"
+        for group, condition in MCC_GROUPS.items():
+            out.append((Feature(f"txn_{group}_count_{days}d", "transactions", days, f"card payments in {group} (MCC), last {days} days"),
+                        f"count(*) FILTER (WHERE {recent} AND {condition})"))
+            out.append((Feature(f"txn_{group}_spend_{days}d", "transactions", days, f"amount spent in {group} (MCC), last {days} days"),
+                        f"coalesce(-sum(t.amount) FILTER (WHERE {recent} AND {condition} AND t.amount < 0), 0)"))
+        for channel in CHANNELS:
+            out.append((Feature(f"txn_{channel}_count_{days}d", "transactions", days, f"{channel} transactions, last {days} days"),
+                        f"count(*) FILTER (WHERE {recent} AND t.channel = '{channel}')"))
+            out.append((Feature(f"txn_{channel}_amount_{days}d", "transactions", days, f"net {channel} amount, last {days} days"),
+                        f"coalesce(sum(t.amount) FILTER (WHERE {recent} AND t.channel = '{channel}'), 0)"))
+        out += [
+            (Feature(f"txn_count_{days}d", "transactions", days, f"all transactions, last {days} days"), f"count(*) FILTER (WHERE {recent})"),
+            (Feature(f"txn_inflow_{days}d", "transactions", days, f"money in, last {days} days"),
+             f"coalesce(sum(t.amount) FILTER (WHERE {recent} AND t.amount > 0), 0)"),
+            (Feature(f"txn_outflow_{days}d", "transactions", days, f"money out, last {days} days"),
+             f"coalesce(-sum(t.amount) FILTER (WHERE {recent} AND t.amount < 0), 0)"),
+            (Feature(f"txn_abroad_count_{days}d", "transactions", days, f"transactions outside the customer's country, last {days} days"),
+             f"count(*) FILTER (WHERE {recent} AND t.country IS NOT NULL AND t.country <> coalesce(g.country, t.country))"),
+        ]
+    out += [
+        (Feature("txn_days_since_last", "transactions", None, "days since the last transaction"),
+         "date_diff('day', max(t.booked_at), $as_of_end)"),
+        (Feature("txn_days_since_salary", "transactions", None, "days since the last salary payment"),
+         "date_diff('day', max(t.booked_at) FILTER (WHERE t.channel = 'salary'), $as_of_end)"),
+    ]
+    return out
+
+
+def interaction_features() -> list[tuple[Feature, str]]:
+    out = []
+    for days in (30, 90):
+        recent = f"i.occurred_at > $as_of_end - INTERVAL {days} DAY"
+        for event in EVENTS:
+            out.append((Feature(f"event_{event}_count_{days}d", "interactions", days, f"{event} events, last {days} days"),
+                        f"count(*) FILTER (WHERE {recent} AND i.event_type = '{event}')"))
+        out.append((Feature(f"event_errors_count_{days}d", "interactions", days, f"screens or pages with an error, last {days} days"),
+                    f"count(*) FILTER (WHERE {recent} AND json_extract_string(i.properties, '$.error_code') IS NOT NULL)"))
+    return out
+
+
+def product_features(product_codes: list[str]) -> list[tuple[Feature, str, str]]:
+    """(feature, source, SQL) per product: holdings lags and applications. ``source`` is the
+    CTE the SQL aggregates over: ``h`` (holdings) or ``i`` (interactions)."""
+    out = []
+    for code, slug in product_slugs(product_codes).items():
+        literal = code.replace("'", "''")
+        for lag in HOLDING_LAGS:
+            moment = f"($as_of - INTERVAL {lag} MONTH)"
+            out.append((Feature(f"held_{slug}_lag{lag}", "holdings", lag * 30, f"held {code} {lag} months before the as-of date"),
+                        "h", f"max(CASE WHEN h.product_code = '{literal}' AND h.opened_at <= {moment} AND "
+                             f"(h.closed_at IS NULL OR h.closed_at > {moment}) THEN 1 ELSE 0 END)"))
+        out.append((Feature(f"opened_{slug}_90d", "holdings", 90, f"opened {code} in the last 90 days"),
+                    "h", f"max(CASE WHEN h.product_code = '{literal}' AND h.opened_at > $as_of - INTERVAL 90 DAY THEN 1 ELSE 0 END)"))
+        out.append((Feature(f"closed_{slug}_365d", "holdings", 365, f"closed {code} in the last 365 days"),
+                    "h", f"max(CASE WHEN h.product_code = '{literal}' AND h.closed_at > $as_of - INTERVAL 365 DAY "
+                         f"AND h.closed_at <= $as_of THEN 1 ELSE 0 END)"))
+        for event in ("application_started", "application_abandoned"):
+            out.append((Feature(f"{event}_{slug}_90d", "interactions", 90, f"{event} for {code}, last 90 days"),
+                        "i", f"count(*) FILTER (WHERE i.occurred_at > $as_of_end - INTERVAL 90 DAY AND i.event_type = '{event}' "
+                             f"AND json_extract_string(i.properties, '$.product_code') = '{literal}')"))
+    return out
+
+
+def product_slugs(product_codes: list[str]) -> dict[str, str]:
+    """A safe, readable identifier per product code (codes are the bank's own free text)."""
+    slugs: dict[str, str] = {}
+    for code in product_codes:
+        slug = re.sub(r"[^a-z0-9]+", "_", code.lower()).strip("_") or "product"
+        while slug in slugs.values():
+            slug += "_"
+        slugs[code] = slug
+    return slugs
+
+
+DEMOGRAPHICS = [
+    (Feature("age_years", "demographics", None, "age at the as-of date"), "date_diff('year', g.birth_date, $as_of)"),
+    (Feature("tenure_days", "demographics", None, "days since the customer joined"), "date_diff('day', g.customer_since, $as_of)"),
+    (Feature("income_annual", "demographics", None, "declared annual income"), "CAST(g.income_annual AS DOUBLE)"),
+    (Feature("employed", "demographics", None, "employment status is employed or self-employed"),
+     "CASE WHEN g.employment_status IN ('employed', 'self_employed') THEN 1 WHEN g.employment_status IS NULL THEN NULL ELSE 0 END"),
+    (Feature("retired", "demographics", None, "employment status is retired"),
+     "CASE WHEN g.employment_status = 'retired' THEN 1 WHEN g.employment_status IS NULL THEN NULL ELSE 0 END"),
+    (Feature("source_records", "demographics", None, "how many source systems know the customer"), "g.record_count"),
+]

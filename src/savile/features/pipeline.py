@@ -1,0 +1,151 @@
+"""Features as of a date, computed in DuckDB from what was known at the end of that date.
+
+Every query bounds history by the as-of moment: transactions booked and events that occurred
+before the end of the day, holdings opened by then (and held at each lag), golden customers who
+held an open product that day. The golden attributes themselves (income, employment) are the
+latest known; the contract does not date them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from savile.features.catalogue import DEMOGRAPHICS, Feature, interaction_features, product_features, transaction_features
+from savile.identity._queries import linked_on
+from savile.store import DuckDBAnalyticalStore, SqlStore
+from savile.store.tables import customer_links, customers, holdings, products
+
+
+@dataclass
+class FeatureSet:
+    as_of: date
+    table: pa.Table  # customer_id, then one column per feature
+
+    @property
+    def names(self) -> list[str]:
+        return self.table.column_names[1:]
+
+
+class FeatureBuilder:
+    """Pushes golden customers and resolved holdings to DuckDB once, then computes features for
+    any number of dates with set-based SQL (no per-customer Python)."""
+
+    def __init__(self, store: SqlStore, analytics: DuckDBAnalyticalStore) -> None:
+        self.store, self.analytics = store, analytics
+        with store.begin() as connection:
+            self.products = [dict(r) for r in connection.execute(sa.select(products).order_by(products.c.product_code)).mappings()]
+            golden = connection.execute(sa.select(
+                customers.c.customer_id, customers.c.birth_date, customers.c.customer_since, customers.c.income_annual,
+                customers.c.employment_status, customers.c.country, customers.c.record_count,
+            ).where(customers.c.status == "active")).mappings().all()
+            held = connection.execute(sa.select(customer_links.c.customer_id, holdings.c.product_code, holdings.c.opened_at,
+                                                holdings.c.closed_at).join(customer_links, linked_on(holdings))).mappings().all()
+        self._publish("golden", golden, {"customer_id": pa.string(), "birth_date": pa.date32(), "customer_since": pa.date32(),
+                                         "income_annual": pa.float64(), "employment_status": pa.string(), "country": pa.string(),
+                                         "record_count": pa.int64()})
+        self._publish("holdings_resolved", held, {"customer_id": pa.string(), "product_code": pa.string(),
+                                                  "opened_at": pa.date32(), "closed_at": pa.date32()})
+        self.product_codes = [p["product_code"] for p in self.products]
+        self._transactions = transaction_features()
+        self._interactions = interaction_features()
+        self._products = product_features(self.product_codes)
+
+    def catalogue(self) -> list[Feature]:
+        """Every feature, in the order of the columns ``features_as_of`` returns."""
+        return ([f for f, _ in DEMOGRAPHICS] + [f for f, source, _ in self._products if source == "h"]
+                + [f for f, _ in self._transactions] + [f for f, _ in self._interactions]
+                + [f for f, source, _ in self._products if source == "i"])
+
+    def features_as_of(self, as_of: date) -> FeatureSet:
+        sql = self._query()
+        table = self.analytics.connection.sql(_bind(sql, as_of)).to_arrow_table()
+        return FeatureSet(as_of, table)
+
+    def adoptions_after(self, as_of: date, months: int = 1) -> pa.Table:
+        """customer_id, product_code: products opened in the ``months`` after ``as_of`` by customers
+        who did not hold them on ``as_of`` (the labels for a snapshot)."""
+        end = _add_months(as_of, months)
+        return self.analytics.connection.sql(f"""
+            SELECT DISTINCT n.customer_id, n.product_code FROM holdings_resolved n
+            WHERE n.opened_at > DATE '{as_of}' AND n.opened_at <= DATE '{end}'
+              AND NOT EXISTS (SELECT 1 FROM holdings_resolved o WHERE o.customer_id = n.customer_id
+                              AND o.product_code = n.product_code AND o.opened_at <= DATE '{as_of}'
+                              AND (o.closed_at IS NULL OR o.closed_at > DATE '{as_of}'))
+            ORDER BY 1, 2""").to_arrow_table()
+
+    def _query(self) -> str:
+        product_h = [(f, sql) for f, source, sql in self._products if source == "h"]
+        product_i = [(f, sql) for f, source, sql in self._products if source == "i"]
+        columns = [f"{sql} AS {f.name}" for f, sql in DEMOGRAPHICS]
+        selected = [f"hf.{f.name}" for f, _ in product_h] + [f"tf.{f.name}" for f, _ in self._transactions]
+        selected += [f"inf.{f.name}" for f, _ in [*self._interactions, *product_i]]
+        return f"""
+            WITH base AS (
+                SELECT DISTINCT customer_id FROM holdings_resolved
+                WHERE opened_at <= $as_of AND (closed_at IS NULL OR closed_at > $as_of)
+            ),
+            hf AS (
+                SELECT h.customer_id, {_aggregates(product_h) or "1 AS no_holding_features"}
+                FROM holdings_resolved h WHERE h.opened_at <= $as_of GROUP BY h.customer_id
+            ),
+            tf AS (
+                SELECT a.customer_id, {_aggregates(self._transactions)}
+                FROM transactions t JOIN account_map a ON a.account_id = t.account_id
+                LEFT JOIN golden g ON g.customer_id = a.customer_id
+                WHERE t.booked_at < $as_of_end GROUP BY a.customer_id
+            ),
+            inf AS (
+                SELECT i.customer_id, {_aggregates([*self._interactions, *product_i])}
+                FROM interactions_resolved i WHERE i.customer_id IS NOT NULL AND i.occurred_at < $as_of_end
+                GROUP BY i.customer_id
+            )
+            SELECT base.customer_id, {", ".join(columns + selected)}
+            FROM base JOIN golden g ON g.customer_id = base.customer_id
+            LEFT JOIN hf ON hf.customer_id = base.customer_id
+            LEFT JOIN tf ON tf.customer_id = base.customer_id
+            LEFT JOIN inf ON inf.customer_id = base.customer_id
+            ORDER BY base.customer_id"""
+
+    def _publish(self, name: str, rows: list, schema: dict[str, pa.DataType]) -> None:  # type: ignore[type-arg]
+        table = pa.table({column: pa.array([_plain(row[column]) for row in rows], kind) for column, kind in schema.items()})
+        self.analytics.connection.register("incoming_features", table)
+        try:
+            self.analytics.run(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming_features")
+        finally:
+            self.analytics.connection.unregister("incoming_features")
+
+
+def _aggregates(features: list[tuple[Feature, str]]) -> str:
+    return ", ".join(f"{sql} AS {feature.name}" for feature, sql in features)
+
+
+def _bind(sql: str, as_of: date) -> str:
+    end = datetime.combine(as_of + timedelta(days=1), time(), timezone.utc)
+    return sql.replace("$as_of_end", f"TIMESTAMPTZ '{end.isoformat()}'").replace("$as_of", f"DATE '{as_of.isoformat()}'")
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = (date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month + 1, min(day.day, last))
+
+
+def month_ends_before(as_of: date, count: int) -> list[date]:
+    """The ``count`` month ends strictly before ``as_of``'s month end, oldest first... and
+    ``as_of`` itself when it is a month end is not included: its labels lie in the future."""
+    first_of_month = as_of.replace(day=1)
+    ends, current = [], first_of_month - timedelta(days=1)
+    while len(ends) < count:
+        ends.append(current)
+        current = current.replace(day=1) - timedelta(days=1)
+    return sorted(ends)
+
+
+def _plain(value: object) -> object:
+    return float(value) if isinstance(value, Decimal) else value

@@ -1,0 +1,7 @@
+"""Models: next-best-product propensity (LightGBM), its registry and ranking metrics."""
+
+from savile.models.next_best_product import evaluate, load_model, recommend, snapshot, train
+from savile.models.propensity import ProductPropensity
+from savile.models.ranking import average_precision_at_k, map_at_k
+
+__all__ = ["ProductPropensity", "average_precision_at_k", "evaluate", "load_model", "map_at_k", "recommend", "snapshot", "train"]

@@ -1,0 +1,170 @@
+"""Train, backtest, register and apply the next-best-product model."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from sklearn.metrics import roc_auc_score
+
+from savile.exceptions import NotFoundError
+from savile.features import FeatureBuilder, FeatureSet
+from savile.features.catalogue import product_slugs
+from savile.features.pipeline import _add_months
+from savile.models.propensity import ProductPropensity
+from savile.models.ranking import map_at_k
+
+SNAPSHOTS = 6  # monthly snapshots of training data
+
+
+@dataclass
+class Snapshot:
+    customers: list[str]
+    X: np.ndarray
+    Y: np.ndarray
+    eligible: np.ndarray
+
+
+def snapshot(builder: FeatureBuilder, as_of: date) -> Snapshot:
+    """Features at ``as_of`` and the adoptions of the month after it."""
+    features = builder.features_as_of(as_of)
+    customers = features.table.column("customer_id").to_pylist()
+    X = _matrix(features)
+    held = _held(features, builder.product_codes)
+    Y = np.zeros_like(held, dtype=np.int8)
+    position = {c: i for i, c in enumerate(customers)}
+    index = {code: j for j, code in enumerate(builder.product_codes)}
+    adopted = builder.adoptions_after(as_of)
+    for customer, code in zip(adopted.column("customer_id").to_pylist(), adopted.column("product_code").to_pylist(), strict=True):
+        if customer in position and code in index:
+            Y[position[customer], index[code]] = 1
+    return Snapshot(customers, X, Y, ~held & _age_eligible(features, builder.products))
+
+
+def train(builder: FeatureBuilder, as_of: date, registry: Path, snapshots: int = SNAPSHOTS) -> dict[str, Any]:
+    """Backtest on the last labelled month, then fit on every snapshot whose labels are known by
+    ``as_of``; register the model with its window, metrics and feature importance."""
+    names = [f.name for f in builder.catalogue()]
+    dates = [_add_months(as_of, -k) for k in range(1, snapshots + 2)]  # newest first; labels end by as_of
+    data = {day: snapshot(builder, day) for day in dates}
+    backtest_model = _fit([data[d] for d in dates[1:]], names)
+    metrics = evaluate(backtest_model, data[dates[0]], builder.product_codes, popularity_from=[data[d] for d in dates[1:]])
+    model = _fit([data[d] for d in dates[:-1]], names)
+    version = f"{as_of.isoformat()}_{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S%f')}"
+    meta = {
+        "version": version, "as_of": as_of.isoformat(), "trained_at": datetime.now(timezone.utc).isoformat(),
+        "snapshots": [d.isoformat() for d in sorted(dates[:-1])], "backtest_month_after": dates[0].isoformat(),
+        "products": builder.product_codes, "metrics": metrics,
+        "feature_importance": dict(list(model.feature_importance().items())[:30]),
+    }
+    folder = registry / version
+    folder.mkdir(parents=True)
+    (folder / "model.json").write_text(model.to_json(), encoding="utf-8")
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    return meta
+
+
+def _fit(parts: list[Snapshot], names: list[str]) -> ProductPropensity:
+    X = np.vstack([p.X for p in parts])
+    Y = np.vstack([p.Y for p in parts])
+    eligible = np.vstack([p.eligible for p in parts])
+    return ProductPropensity().fit(X, Y, eligible, names)
+
+
+def evaluate(model: ProductPropensity, data: Snapshot, products: list[str], popularity_from: list[Snapshot]) -> dict[str, Any]:
+    scores = np.where(data.eligible, model.predict_proba(data.X), -1.0)
+    adoption = np.vstack([p.Y for p in popularity_from]).mean(axis=0)
+    popular = np.where(data.eligible, np.broadcast_to(adoption, scores.shape), -1.0)
+    actual = {c: {products[j] for j in np.flatnonzero(data.Y[i])} for i, c in enumerate(data.customers)}
+    out: dict[str, Any] = {"customers": len(data.customers), "adopters": sum(1 for a in actual.values() if a)}
+    for k in (3, 7):
+        out[f"map@{k}"] = round(map_at_k(_top(scores, data.customers, products, k), actual, k), 4)
+        out[f"popularity_map@{k}"] = round(map_at_k(_top(popular, data.customers, products, k), actual, k), 4)
+    aucs = {}
+    for j, code in enumerate(products):
+        rows = data.eligible[:, j]
+        if rows.any() and 0 < data.Y[rows, j].sum() < rows.sum():
+            aucs[code] = round(float(roc_auc_score(data.Y[rows, j], scores[rows, j])), 4)
+    out["auc"] = aucs
+    return out
+
+
+def _top(scores: np.ndarray, customers: list[str], products: list[str], k: int) -> dict[str, list[str]]:
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return {c: [products[j] for j in order[i] if scores[i, j] >= 0] for i, c in enumerate(customers)}
+
+
+def load_model(registry: Path, as_of: date) -> tuple[ProductPropensity, dict[str, Any]]:
+    """The newest model trained as of ``as_of`` or earlier."""
+    candidates = []
+    for meta_path in registry.glob("*/meta.json") if registry.is_dir() else []:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if date.fromisoformat(meta["as_of"]) <= as_of:
+            candidates.append((meta["as_of"], meta["trained_at"], meta_path.parent, meta))
+    if not candidates:
+        raise NotFoundError(f"No next-best-product model trained as of {as_of} or earlier. Run: savile train --as-of {as_of}")
+    *_, folder, meta = max(candidates, key=lambda c: (c[0], c[1]))
+    return ProductPropensity.from_json((folder / "model.json").read_text(encoding="utf-8")), meta
+
+
+def recommend(builder: FeatureBuilder, model: ProductPropensity, meta: dict[str, Any], as_of: date, k: int,
+              explain: int = 0) -> list[dict[str, Any]]:
+    """Up to ``k`` products per customer holding an open product at ``as_of``, never one they hold."""
+    features = builder.features_as_of(as_of)
+    names = features.names
+    if names != list(model.feature_names_in_) or builder.product_codes != meta["products"]:
+        raise NotFoundError("The catalogue or the features changed since this model was trained. Run savile train again.")
+    X = _matrix(features)
+    eligible = ~_held(features, builder.product_codes) & _age_eligible(features, builder.products)
+    scores = np.where(eligible, model.predict_proba(X), -1.0)
+    customers = features.table.column("customer_id").to_pylist()
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    rows = []
+    contributions = {j: model.contributions(X, j) for j in range(len(builder.product_codes))} if explain else {}
+    for i, customer in enumerate(customers):
+        rank = 0
+        for j in order[i]:
+            if scores[i, j] < 0:
+                break
+            rank += 1
+            row = {"customer_id": customer, "rank": rank, "product_code": builder.product_codes[j], "score": round(float(scores[i, j]), 6)}
+            if explain:
+                top = np.argsort(-contributions[j][i])[:explain]
+                row["reasons"] = "; ".join(f"{names[f]}={_fmt(X[i, f])}" for f in top if contributions[j][i, f] > 0)
+            rows.append(row)
+    return rows
+
+
+def _matrix(features: FeatureSet) -> np.ndarray:
+    columns = [np.asarray(features.table.column(name).cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+               for name in features.names]
+    return np.column_stack(columns) if columns else np.zeros((features.table.num_rows, 0))
+
+
+def _held(features: FeatureSet, product_codes: list[str]) -> np.ndarray:
+    slugs = product_slugs(product_codes)
+    held = [np.nan_to_num(features.table.column(f"held_{slugs[code]}_lag0").cast(pa.float64()).to_numpy(zero_copy_only=False)) > 0
+            for code in product_codes]
+    return np.column_stack(held) if held else np.zeros((features.table.num_rows, 0), dtype=bool)
+
+
+def _age_eligible(features: FeatureSet, products: list[dict[str, Any]]) -> np.ndarray:
+    age = features.table.column("age_years").cast(pa.float64()).to_numpy(zero_copy_only=False)
+    columns = []
+    for product in products:
+        ok = np.ones(len(age), dtype=bool)
+        if product["min_age"] is not None:
+            ok &= ~(age < product["min_age"])  # unknown age: not excluded here; decisions check eligibility again
+        if product["max_age"] is not None:
+            ok &= ~(age > product["max_age"])
+        columns.append(ok)
+    return np.column_stack(columns) if columns else np.zeros((len(age), 0), dtype=bool)
+
+
+def _fmt(value: float) -> str:
+    return "missing" if np.isnan(value) else (f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}")

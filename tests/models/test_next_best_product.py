@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from savile.features import FeatureBuilder
+from savile.identity import resolve
+from savile.ingest import Ingestor
+from savile.models import load_model, recommend, train
+from savile.store import DuckDBAnalyticalStore, SqlStore
+from savile.store.tables import customer_links, holdings
+from savile.synth import synthesize
+from savile.workspace import Workspace
+
+AS_OF = date(2026, 10, 31)
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    root = tmp_path_factory.mktemp("nbp")
+    synthesize(root / "bank", customers=400, months=6, seed=3)
+    workspace = Workspace(root)
+    workspace.__dict__["store"] = store = SqlStore(f"sqlite:///{root / 'savile.db'}")
+    workspace.__dict__["analytics"] = DuckDBAnalyticalStore(root / "analytics.duckdb")
+    store.upgrade()
+    Ingestor(store, workspace.analytics).ingest_folder(root / "bank")
+    resolve(store, workspace.analytics, ["core_banking", "crm", "cards", "mobile_app", "contact_centre"])
+    yield workspace
+    workspace.close()
+
+
+def test_recommend_never_offers_a_held_product_and_ranks_without_gaps(bank: Workspace, tmp_path: Path) -> None:
+    builder = FeatureBuilder(bank.store, bank.analytics)
+    meta = train(builder, AS_OF, tmp_path, snapshots=2)
+    assert set(meta["metrics"]) >= {"map@3", "map@7", "popularity_map@3", "auc"}
+    model, loaded = load_model(tmp_path, AS_OF)
+    assert loaded["version"] == meta["version"]
+    rows = recommend(builder, model, loaded, AS_OF, k=4, explain=2)
+    with bank.store.begin() as connection:
+        held = {(r.customer_id, r.product_code) for r in connection.execute(
+            sa.select(customer_links.c.customer_id, holdings.c.product_code).join(customer_links, sa.and_(
+                customer_links.c.source == holdings.c.source, customer_links.c.source_customer_id == holdings.c.source_customer_id))
+            .where(holdings.c.opened_at <= AS_OF, sa.or_(holdings.c.closed_at.is_(None), holdings.c.closed_at > AS_OF)))}
+    assert rows and not [r for r in rows if (r["customer_id"], r["product_code"]) in held]
+    ranks: dict[str, list[int]] = {}
+    for row in rows:
+        ranks.setdefault(row["customer_id"], []).append(row["rank"])
+    assert all(r == list(range(1, len(r) + 1)) and len(r) <= 4 for r in ranks.values())
+    assert {c for c, _ in held} >= set(ranks)  # only customers holding an open product
+    with pytest.raises(Exception, match="No next-best-product model trained as of"):
+        load_model(tmp_path, AS_OF - timedelta(days=1))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 120), st.floats(-5000, 5000, allow_nan=False), st.sampled_from(["5411", "7995", "4511", None])),
+                min_size=1, max_size=20),
+       st.integers(1, 60))
+def test_features_as_of_a_date_ignore_everything_after_it(bank: Workspace, later: list, opened_after: int) -> None:  # type: ignore[type-arg]
+    as_of = date(2026, 8, 31)
+    before = FeatureBuilder(bank.store, bank.analytics).features_as_of(as_of).table
+    account = bank.analytics.run("SELECT account_id FROM account_map ORDER BY account_id LIMIT 1")[0][0]
+    moment = lambda days: f"{as_of + timedelta(days=1 + days)}T00:00:00Z"  # noqa: E731
+    future = pa.table({
+        "transaction_id": [f"future-{i}" for i in range(len(later))], "account_id": [account] * len(later),
+        "booked_at": pa.array([moment(d) for d, _, _ in later]).cast(pa.timestamp("us", tz="UTC")),
+        "amount": pa.array([round(a, 2) for _, a, _ in later]).cast(pa.decimal128(19, 4)), "currency": ["GBP"] * len(later),
+        "mcc": [m for _, _, m in later], "channel": ["card_pos"] * len(later),
+    })
+    bank.analytics.connection.register("future", future)
+    bank.analytics.run("INSERT INTO transactions BY NAME SELECT * FROM future")
+    with bank.store.begin() as connection:
+        owner = connection.execute(sa.select(customer_links.c.source, customer_links.c.source_customer_id).limit(1)).one()
+        connection.execute(sa.insert(holdings).values(account_id=f"future-{opened_after}-{len(later)}", source=owner.source,
+                                                      source_customer_id=owner.source_customer_id, product_code="MORTGAGE",
+                                                      opened_at=as_of + timedelta(days=opened_after)))
+    try:
+        after = FeatureBuilder(bank.store, bank.analytics).features_as_of(as_of).table
+    finally:
+        bank.analytics.run("DELETE FROM transactions WHERE transaction_id LIKE 'future-%'")
+        bank.analytics.connection.unregister("future")
+        with bank.store.begin() as connection:
+            connection.execute(sa.delete(holdings).where(holdings.c.account_id.like("future-%")))
+    assert after.equals(before)

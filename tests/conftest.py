@@ -88,3 +88,23 @@ def example_folder(tmp_path: Path) -> Path:
     target = tmp_path / "example"
     shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("README.md"))
     return target
+
+
+@pytest.fixture(scope="session")
+def small_bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    """A synthetic bank of 400 people over 6 months, ingested and resolved (SQLite); shared, so
+    tests that change it must undo their changes."""
+    from savile.identity import resolve
+    from savile.ingest import Ingestor
+    from savile.synth import synthesize
+
+    root = tmp_path_factory.mktemp("small-bank")
+    synthesize(root / "bank", customers=400, months=6, seed=3)
+    workspace = Workspace(root)
+    workspace.__dict__["store"] = store = SqlStore(f"sqlite:///{root / 'savile.db'}")
+    workspace.__dict__["analytics"] = DuckDBAnalyticalStore(root / "analytics.duckdb")
+    store.upgrade()
+    Ingestor(store, workspace.analytics).ingest_folder(root / "bank")
+    resolve(store, workspace.analytics, ["core_banking", "crm", "cards", "mobile_app", "contact_centre"])
+    yield workspace
+    workspace.close()

@@ -10,32 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from savile.features import FeatureBuilder
-from savile.identity import resolve
-from savile.ingest import Ingestor
 from savile.models import load_model, recommend, train
-from savile.store import DuckDBAnalyticalStore, SqlStore
 from savile.store.tables import customer_links, holdings
-from savile.synth import synthesize
 from savile.workspace import Workspace
 
 AS_OF = date(2026, 10, 31)
 
 
-@pytest.fixture(scope="module")
-def bank(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    root = tmp_path_factory.mktemp("nbp")
-    synthesize(root / "bank", customers=400, months=6, seed=3)
-    workspace = Workspace(root)
-    workspace.__dict__["store"] = store = SqlStore(f"sqlite:///{root / 'savile.db'}")
-    workspace.__dict__["analytics"] = DuckDBAnalyticalStore(root / "analytics.duckdb")
-    store.upgrade()
-    Ingestor(store, workspace.analytics).ingest_folder(root / "bank")
-    resolve(store, workspace.analytics, ["core_banking", "crm", "cards", "mobile_app", "contact_centre"])
-    yield workspace
-    workspace.close()
-
-
-def test_recommend_never_offers_a_held_product_and_ranks_without_gaps(bank: Workspace, tmp_path: Path) -> None:
+def test_recommend_never_offers_a_held_product_and_ranks_without_gaps(small_bank: Workspace, tmp_path: Path) -> None:
+    bank = small_bank
     builder = FeatureBuilder(bank.store, bank.analytics)
     meta = train(builder, AS_OF, tmp_path, snapshots=2)
     assert set(meta["metrics"]) >= {"map@3", "map@7", "popularity_map@3", "auc"}
@@ -61,7 +44,8 @@ def test_recommend_never_offers_a_held_product_and_ranks_without_gaps(bank: Work
 @given(st.lists(st.tuples(st.integers(0, 120), st.floats(-5000, 5000, allow_nan=False), st.sampled_from(["5411", "7995", "4511", None])),
                 min_size=1, max_size=20),
        st.integers(1, 60))
-def test_features_as_of_a_date_ignore_everything_after_it(bank: Workspace, later: list, opened_after: int) -> None:  # type: ignore[type-arg]
+def test_features_as_of_a_date_ignore_everything_after_it(small_bank: Workspace, later: list, opened_after: int) -> None:  # type: ignore[type-arg]
+    bank = small_bank
     as_of = date(2026, 8, 31)
     before = FeatureBuilder(bank.store, bank.analytics).features_as_of(as_of).table
     account = bank.analytics.run("SELECT account_id FROM account_map ORDER BY account_id LIMIT 1")[0][0]

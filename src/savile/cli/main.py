@@ -26,6 +26,7 @@ app.add_typer(identity_cmd.customer_app, name="customer")
 app.add_typer(models_cmd.features_app, name="features")
 app.command("train")(models_cmd.train_command)
 app.command("recommend")(models_cmd.recommend_command)
+app.command("difficulty")(models_cmd.difficulty_command)
 
 
 @app.callback()

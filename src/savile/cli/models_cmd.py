@@ -92,3 +92,30 @@ def recommend_command(
         writer.writerows(rows)
     console.print(f"Wrote {len(rows):,} recommendations for {len({r['customer_id'] for r in rows}):,} customers to {out} "
                   f"(model {meta['version']}).")
+
+
+@friendly_errors
+def difficulty_command(
+    as_of: AsOf,
+    out: Annotated[Path | None, typer.Option(help="CSV of every customer with a sign: customer_id,score,flagged,evidence.")] = None,
+    workspace: WorkspaceOption = Path("."),
+) -> None:
+    """Customers showing financial difficulty by --as-of, with the evidence (FCA resilience driver)."""
+    from savile.insight import assess
+
+    day = parse_day(as_of)
+    with find_workspace(workspace) as opened:
+        found = assess(opened.store, opened.analytics, day)
+    flagged = sorted((d for d in found.values() if d.flagged), key=lambda d: -d.score)
+    if out:
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["customer_id", "score", "flagged", "evidence"])
+            for entry in sorted(found.values(), key=lambda d: -d.score):
+                writer.writerow([entry.customer_id, entry.score, str(entry.flagged).lower(), " | ".join(entry.evidence)])
+    table = Table(title=f"{len(flagged):,} customers in financial difficulty as of {day} ({len(found):,} with any sign)", title_justify="left")
+    for column in ("customer", "score", "evidence"):
+        table.add_column(column)
+    for entry in flagged[:20]:
+        table.add_row(entry.customer_id, f"{entry.score:.1f}", "; ".join(entry.evidence))
+    console.print(table)

@@ -27,6 +27,7 @@ app.add_typer(models_cmd.features_app, name="features")
 app.command("train")(models_cmd.train_command)
 app.command("recommend")(models_cmd.recommend_command)
 app.command("difficulty")(models_cmd.difficulty_command)
+app.command("segments")(models_cmd.segments_command)
 
 
 @app.callback()

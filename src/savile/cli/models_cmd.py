@@ -119,3 +119,34 @@ def difficulty_command(
     for entry in flagged[:20]:
         table.add_row(entry.customer_id, f"{entry.score:.1f}", "; ".join(entry.evidence))
     console.print(table)
+
+
+@friendly_errors
+def segments_command(as_of: AsOf, workspace: WorkspaceOption = Path(".")) -> None:
+    """Segment the whole base by behaviour as of --as-of; saves each customer's segment and features
+    to the online snapshot the decision path reads."""
+    from savile.features.online import save_snapshot
+    from savile.models import Segmenter
+    from savile.models.next_best_product import _matrix
+    from savile.models.segments import behaviour_columns
+
+    day = parse_day(as_of)
+    with find_workspace(workspace) as opened:
+        builder = FeatureBuilder(opened.store, opened.analytics)
+        features = builder.features_as_of(day)
+        meanings = {f.name: f.meaning for f in builder.catalogue()}
+        columns = behaviour_columns(features.names)
+        X = _matrix(features)[:, columns]
+        with console.status("segmenting (choosing k by silhouette)..."):
+            segmenter = Segmenter().fit(X, [features.names[i] for i in columns], meanings)
+        labels = segmenter.predict(X)
+        names = {s.label: s.name for s in segmenter.segments_}
+        customers = features.table.column("customer_id").to_pylist()
+        saved = save_snapshot(opened.store, features, {c: names[int(label)] for c, label in zip(customers, labels, strict=True)})
+    table = Table(title=f"{segmenter.k_} segments (silhouette {segmenter.silhouette_:.2f}); {saved:,} snapshots saved",
+                  title_justify="left")
+    for column in ("segment", "customers", "what sets it apart"):
+        table.add_column(column)
+    for segment in segmenter.segments_:
+        table.add_row(segment.name, f"{segment.size:,}", ", ".join(f"{n} {d:+.1f}σ" for n, d in segment.distinguishing))
+    console.print(table)

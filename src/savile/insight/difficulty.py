@@ -3,7 +3,8 @@
 From transactions as of a date: salary that stopped, benefit income, fees and returned
 payments, gambling that rises, borrowing from short-term lenders. From communications up to
 that date: what customers said about losing a job, not being able to pay, arrears. Keyword
-lists for benefits and lenders are settings, since they name a country's agencies and firms.
+lists for benefits and lenders are arguments with UK defaults, since they name a country's
+agencies and firms.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from savile.store import DuckDBAnalyticalStore, SqlStore
 from savile.store.tables import communications, customer_links
 
 BENEFIT_WORDS = ("UNIVERSAL CREDIT", "DWP", "JOBSEEKER", "JSA", "ESA ", "HMRC TAX CREDIT", "BENEFIT")
-SHORT_TERM_LENDER_WORDS = ("PAYDAY", "QUICKCASH", "QUICK CASH", "CASH ADVANCE", "WONGA", "LENDING STREAM", "LOANS")
+SHORT_TERM_LENDER_WORDS = ("PAYDAY", "CASH ADVANCE", "SHORT TERM LOAN", "LENDING STREAM", "LOANS")
 THRESHOLD = 2.0  # evidence points that make the flag; one weak sign alone does not
 
 

@@ -3,5 +3,6 @@
 from savile.models.next_best_product import evaluate, load_model, recommend, snapshot, train
 from savile.models.propensity import ProductPropensity
 from savile.models.ranking import average_precision_at_k, map_at_k
+from savile.models.segments import Segment, Segmenter
 
-__all__ = ["ProductPropensity", "average_precision_at_k", "evaluate", "load_model", "map_at_k", "recommend", "snapshot", "train"]
+__all__ = ["ProductPropensity", "Segment", "Segmenter", "average_precision_at_k", "evaluate", "load_model", "map_at_k", "recommend", "snapshot", "train"]

@@ -249,3 +249,15 @@ identifiers = Table(
     Column("seen_at", UtcDateTime, nullable=False),
 )
 Index("ix_identifiers_customer", identifiers.c.customer_id)
+
+# --- features: the online snapshot the decision path reads ---
+
+feature_snapshots = Table(
+    "feature_snapshots",
+    metadata,
+    Column("customer_id", String(40), primary_key=True),
+    Column("as_of", Date, nullable=False),
+    Column("features", JSON, nullable=False, doc="feature name -> value (nulls left out)"),
+    Column("segment", Text),
+    Column("computed_at", UtcDateTime, nullable=False),
+)

@@ -28,6 +28,7 @@ app.command("train")(models_cmd.train_command)
 app.command("recommend")(models_cmd.recommend_command)
 app.command("difficulty")(models_cmd.difficulty_command)
 app.command("segments")(models_cmd.segments_command)
+app.command("value")(models_cmd.value_command)
 
 
 @app.callback()

@@ -150,3 +150,29 @@ def segments_command(as_of: AsOf, workspace: WorkspaceOption = Path(".")) -> Non
     for segment in segmenter.segments_:
         table.add_row(segment.name, f"{segment.size:,}", ", ".join(f"{n} {d:+.1f}σ" for n, d in segment.distinguishing))
     console.print(table)
+
+
+@friendly_errors
+def value_command(as_of: AsOf, top: Annotated[int, typer.Option(help="Rows to show per list.")] = 10,
+                  workspace: WorkspaceOption = Path(".")) -> None:
+    """Attrition (transaction decline), lifetime value and high-value lookalikes as of --as-of."""
+    from savile.models import lookalikes, transaction_decline
+
+    day = parse_day(as_of)
+    with find_workspace(workspace) as opened:
+        builder = FeatureBuilder(opened.store, opened.analytics)
+        features = builder.features_as_of(day)
+        declining = transaction_decline(features)
+        alike = lookalikes(features, builder.products)
+    table = Table(title=f"{len(declining):,} customers whose activity fell below half their usual month", title_justify="left")
+    for column in ("customer", "last 30 days", "usual month", "ratio"):
+        table.add_column(column)
+    for entry in declining[:top]:
+        table.add_row(entry.customer_id, f"{entry.recent:.0f}", f"{entry.usual:.1f}", f"{entry.ratio:.2f}")
+    console.print(table)
+    table = Table(title="customers most like the most valuable tenth, not yet among them", title_justify="left")
+    for column in ("customer", "resemblance"):
+        table.add_column(column)
+    for customer, score in alike[:top]:
+        table.add_row(customer, f"{score:.3f}")
+    console.print(table)

@@ -13,7 +13,7 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
-from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 MIN_POSITIVES = 5  # fewer adoptions than this: the product keeps its base rate
@@ -24,11 +24,13 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
 
     ``fit(X, Y, eligible)``: ``Y[i, j]`` is 1 when row ``i`` adopted product ``j``; rows where
     ``eligible[i, j]`` is False (the product was already held) do not train product ``j``.
-    A fifth of each product's rows (by a fixed seed) calibrates its scores (isotonic).
+    A fifth of each product's rows (by a fixed seed) calibrates its scores: Platt scaling, which
+    is monotone, so calibration never reorders customers (isotonic steps tie them when adoptions
+    are rare).
     """
 
-    def __init__(self, n_estimators: int = 300, learning_rate: float = 0.05, num_leaves: int = 31,
-                 min_child_samples: int = 20, random_state: int = 0) -> None:
+    def __init__(self, n_estimators: int = 150, learning_rate: float = 0.05, num_leaves: int = 15,
+                 min_child_samples: int = 50, random_state: int = 0) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -45,7 +47,7 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
         self.n_features_in_ = X.shape[1]
         self.feature_names_in_ = np.array(feature_names or [f"x{i}" for i in range(X.shape[1])], dtype=object)
         self.boosters_: list[lgb.Booster | None] = []
-        self.calibrators_: list[IsotonicRegression | None] = []
+        self.calibrators_: list[tuple[float, float] | None] = []
         self.base_rates_ = np.zeros(Y.shape[1])
         for j in range(Y.shape[1]):
             rows = np.flatnonzero(eligible[:, j])
@@ -58,8 +60,7 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
             calibrate = rng.random(len(rows)) < 0.2
             booster = lgb.train(self._params(), lgb.Dataset(X[rows[~calibrate]], y[~calibrate], free_raw_data=True),
                                 num_boost_round=self.n_estimators)
-            calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
-            calibrator.fit(booster.predict(X[rows[calibrate]]), y[calibrate])
+            calibrator = _platt(booster.predict(X[rows[calibrate]]), y[calibrate])
             self.boosters_.append(booster)
             self.calibrators_.append(calibrator)
         return self
@@ -72,7 +73,7 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
             raise ValueError(f"X has {X.shape[1]} features, but ProductPropensity was fitted with {self.n_features_in_}.")
         out = np.empty((X.shape[0], len(self.boosters_)))
         for j, (booster, calibrator) in enumerate(zip(self.boosters_, self.calibrators_, strict=True)):
-            out[:, j] = self.base_rates_[j] if booster is None else calibrator.predict(booster.predict(X))  # type: ignore[union-attr]
+            out[:, j] = self.base_rates_[j] if booster is None else _apply(calibrator, booster.predict(X))
         return out
 
     def contributions(self, X: np.ndarray, product: int) -> np.ndarray:
@@ -94,8 +95,10 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
         return {str(self.feature_names_in_[i]): float(total[i]) for i in order if total[i] > 0}
 
     def _params(self) -> dict[str, Any]:
+        # Adoptions are rare: shallow trees, feature and row sampling, L2, against overfitting.
         return {"objective": "binary", "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
-                "min_child_samples": self.min_child_samples, "seed": self.random_state, "verbose": -1,
+                "min_child_samples": self.min_child_samples, "feature_fraction": 0.5, "bagging_fraction": 0.8,
+                "bagging_freq": 1, "lambda_l2": 1.0, "seed": self.random_state, "verbose": -1,
                 "num_threads": 2, "deterministic": True, "force_row_wise": True}
 
     # Saved as text and JSON, never pickle: a model file is data, not code.
@@ -104,7 +107,7 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
         return json.dumps({
             "params": self.get_params(), "feature_names": list(self.feature_names_in_), "base_rates": list(self.base_rates_),
             "boosters": [None if b is None else b.model_to_string() for b in self.boosters_],
-            "calibrators": [None if c is None else {"x": list(c.X_thresholds_), "y": list(c.y_thresholds_)} for c in self.calibrators_],
+            "calibrators": [None if c is None else list(c) for c in self.calibrators_],
         })
 
     @classmethod
@@ -115,13 +118,26 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
         model.n_features_in_ = len(data["feature_names"])
         model.base_rates_ = np.array(data["base_rates"])
         model.boosters_ = [None if b is None else lgb.Booster(model_str=b) for b in data["boosters"]]
-        model.calibrators_ = [None if c is None else _isotonic(c["x"], c["y"]) for c in data["calibrators"]]
+        model.calibrators_ = [None if c is None else (float(c[0]), float(c[1])) for c in data["calibrators"]]
         return model
 
 
-def _isotonic(x: list[float], y: list[float]) -> IsotonicRegression:
-    calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
-    return calibrator.fit(np.array(x), np.array(y))
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return np.log(p / (1 - p))
+
+
+def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Slope and intercept of a logistic fit of the outcome on the score's log-odds."""
+    if y.min() == y.max():
+        return 1.0, 0.0
+    model = LogisticRegression(C=1e4).fit(_logit(scores).reshape(-1, 1), y)
+    return float(model.coef_[0, 0]), float(model.intercept_[0])
+
+
+def _apply(calibrator: tuple[float, float], scores: np.ndarray) -> np.ndarray:
+    slope, intercept = calibrator
+    return 1.0 / (1.0 + np.exp(-(slope * _logit(scores) + intercept)))
 
 
 __all__ = ["NotFittedError", "ProductPropensity"]

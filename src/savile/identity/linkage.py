@@ -136,8 +136,10 @@ def _train(linker: Linker, seed: int) -> None:
             [block_on("email_key"), block_on("national_id"), block_on("phone", "birth_date")], recall=0.7)),
         ("u", lambda: linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000, seed=seed)),
     ]
-    for rule in (block_on("email_key"), block_on("phone"), block_on("last_key", "birth_date"), block_on("postcode_key")):
-        steps.append((f"m by EM within {rule}", lambda rule=rule: linker.training.estimate_parameters_using_expectation_maximisation(rule)))
+    for columns in (("email_key",), ("phone",), ("last_key", "birth_date"), ("postcode_key",)):
+        rule = block_on(*columns)
+        steps.append((f"m by EM within blocks of {' + '.join(columns)}",
+                      lambda rule=rule: linker.training.estimate_parameters_using_expectation_maximisation(rule)))
     for name, step in steps:
         try:
             step()

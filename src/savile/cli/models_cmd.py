@@ -127,7 +127,7 @@ def segments_command(as_of: AsOf, workspace: WorkspaceOption = Path(".")) -> Non
     to the online snapshot the decision path reads."""
     from savile.features.online import save_snapshot
     from savile.models import Segmenter
-    from savile.models.next_best_product import _matrix
+    from savile.models.next_best_product import feature_matrix
     from savile.models.segments import behaviour_columns
 
     day = parse_day(as_of)
@@ -136,7 +136,7 @@ def segments_command(as_of: AsOf, workspace: WorkspaceOption = Path(".")) -> Non
         features = builder.features_as_of(day)
         meanings = {f.name: f.meaning for f in builder.catalogue()}
         columns = behaviour_columns(features.names)
-        X = _matrix(features)[:, columns]
+        X = feature_matrix(features)[:, columns]
         with console.status("segmenting (choosing k by silhouette)..."):
             segmenter = Segmenter().fit(X, [features.names[i] for i in columns], meanings)
         labels = segmenter.predict(X)

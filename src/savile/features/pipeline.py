@@ -69,7 +69,7 @@ class FeatureBuilder:
     def adoptions_after(self, as_of: date, months: int = 1) -> pa.Table:
         """customer_id, product_code: products opened in the ``months`` after ``as_of`` by customers
         who did not hold them on ``as_of`` (the labels for a snapshot)."""
-        end = _add_months(as_of, months)
+        end = add_months(as_of, months)
         return self.analytics.connection.sql(f"""
             SELECT DISTINCT n.customer_id, n.product_code FROM holdings_resolved n
             WHERE n.opened_at > DATE '{as_of}' AND n.opened_at <= DATE '{end}'
@@ -129,22 +129,12 @@ def _bind(sql: str, as_of: date) -> str:
     return sql.replace("$as_of_end", f"TIMESTAMPTZ '{end.isoformat()}'").replace("$as_of", f"DATE '{as_of.isoformat()}'")
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (or earlier), clipped to the month's end: 31 Mar - 1 → 28/29 Feb."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     last = (date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1) - timedelta(days=1)).day
     return date(year, month + 1, min(day.day, last))
-
-
-def month_ends_before(as_of: date, count: int) -> list[date]:
-    """The ``count`` month ends strictly before ``as_of``'s month end, oldest first... and
-    ``as_of`` itself when it is a month end is not included: its labels lie in the future."""
-    first_of_month = as_of.replace(day=1)
-    ends, current = [], first_of_month - timedelta(days=1)
-    while len(ends) < count:
-        ends.append(current)
-        current = current.replace(day=1) - timedelta(days=1)
-    return sorted(ends)
 
 
 def _plain(value: object) -> object:

@@ -13,9 +13,8 @@ import pyarrow as pa
 from sklearn.metrics import roc_auc_score
 
 from savile.exceptions import NotFoundError
-from savile.features import FeatureBuilder, FeatureSet
+from savile.features import FeatureBuilder, FeatureSet, add_months
 from savile.features.catalogue import product_slugs
-from savile.features.pipeline import _add_months
 from savile.models.propensity import ProductPropensity
 from savile.models.ranking import map_at_k
 
@@ -34,7 +33,7 @@ def snapshot(builder: FeatureBuilder, as_of: date) -> Snapshot:
     """Features at ``as_of`` and the adoptions of the month after it."""
     features = builder.features_as_of(as_of)
     customers = features.table.column("customer_id").to_pylist()
-    X = _matrix(features)
+    X = feature_matrix(features)
     held = _held(features, builder.product_codes)
     Y = np.zeros_like(held, dtype=np.int8)
     position = {c: i for i, c in enumerate(customers)}
@@ -50,7 +49,7 @@ def train(builder: FeatureBuilder, as_of: date, registry: Path, snapshots: int =
     """Backtest on the last labelled month, then fit on every snapshot whose labels are known by
     ``as_of``; register the model with its window, metrics and feature importance."""
     names = [f.name for f in builder.catalogue()]
-    dates = [_add_months(as_of, -k) for k in range(1, snapshots + 2)]  # newest first; labels end by as_of
+    dates = [add_months(as_of, -k) for k in range(1, snapshots + 2)]  # newest first; labels end by as_of
     data = {day: snapshot(builder, day) for day in dates}
     backtest_model = _fit([data[d] for d in dates[1:]], names)
     metrics = evaluate(backtest_model, data[dates[0]], builder.product_codes, popularity_from=[data[d] for d in dates[1:]])
@@ -119,7 +118,7 @@ def recommend(builder: FeatureBuilder, model: ProductPropensity, meta: dict[str,
     names = features.names
     if names != list(model.feature_names_in_) or builder.product_codes != meta["products"]:
         raise NotFoundError("The catalogue or the features changed since this model was trained. Run savile train again.")
-    X = _matrix(features)
+    X = feature_matrix(features)
     eligible = ~_held(features, builder.product_codes) & _age_eligible(features, builder.products)
     scores = np.where(eligible, model.predict_proba(X), -1.0)
     customers = features.table.column("customer_id").to_pylist()
@@ -140,7 +139,7 @@ def recommend(builder: FeatureBuilder, model: ProductPropensity, meta: dict[str,
     return rows
 
 
-def _matrix(features: FeatureSet) -> np.ndarray:
+def feature_matrix(features: FeatureSet) -> np.ndarray:
     columns = [np.asarray(features.table.column(name).cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
                for name in features.names]
     return np.column_stack(columns) if columns else np.zeros((features.table.num_rows, 0))

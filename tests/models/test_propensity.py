@@ -19,11 +19,14 @@ def test_propensity_follows_the_estimator_contract() -> None:
     model = ProductPropensity(n_estimators=30)
     with pytest.raises(NotFittedError):
         model.predict_proba(X)
+    assert ProductPropensity().fit(X, np.zeros_like(Y)).predict_proba(X[:2]).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    with pytest.raises(NotFittedError):
+        model.predict_proba(X)
     assert model.fit(X, Y, feature_names=["a", "b", "c", "d"]) is model
     assert model.n_features_in_ == 4 and list(model.feature_names_in_) == ["a", "b", "c", "d"]
     probabilities = model.predict_proba(X)
     assert probabilities.shape == (3000, 2) and ((0 <= probabilities) & (probabilities <= 1)).all()
-    assert model.boosters_[1] is None  # too few adoptions: the base rate stands in
+    assert probabilities[:, 1].mean() < probabilities[:, 0].mean() / 5  # a product almost nobody adopts stays unlikely
     assert model.get_params()["n_estimators"] == 30
     with pytest.raises(ValueError, match="fitted with 4"):
         model.predict_proba(X[:, :3])

@@ -1,4 +1,10 @@
-"""Next-best-product propensity: one calibrated LightGBM classifier per product.
+"""Next-best-product propensity: one calibrated LightGBM model pooled over every product.
+
+Adoptions are rare (a product sees tens a month in a bank of thousands), so instead of one model
+per product the rows are (customer, product) pairs with the product as a categorical feature:
+what raises adoption of anything (a life event, a salary rise) is learnt from all products,
+and splits on the product learn what is specific to each. On the synthetic bank this lifted
+MAP@3 from popularity level to well above it (docs/benchmarks.md).
 
 Follows scikit-learn's estimator contract: ``__init__`` stores parameters, ``fit`` returns
 ``self`` and sets the trailing-underscore attributes, ``predict_proba`` refuses to run unfitted.
@@ -16,20 +22,19 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-MIN_POSITIVES = 5  # fewer adoptions than this: the product keeps its base rate
+MIN_POSITIVES = 5  # fewer adoptions than this in all: every product keeps its base rate
 
 
 class ProductPropensity(BaseEstimator):  # type: ignore[misc]
     """Probability that a customer adopts each product next month.
 
-    ``fit(X, Y, eligible)``: ``Y[i, j]`` is 1 when row ``i`` adopted product ``j``; rows where
-    ``eligible[i, j]`` is False (the product was already held) do not train product ``j``.
-    A fifth of each product's rows (by a fixed seed) calibrates its scores: Platt scaling, which
-    is monotone, so calibration never reorders customers (isotonic steps tie them when adoptions
-    are rare).
+    ``fit(X, Y, eligible)``: ``Y[i, j]`` is 1 when row ``i`` adopted product ``j``; pairs where
+    ``eligible[i, j]`` is False (already held, or too young) do not train. A fifth of the pairs
+    (by a fixed seed) calibrates the scores with Platt scaling, which is monotone and so never
+    reorders customers or products (isotonic steps tie them when adoptions are rare).
     """
 
-    def __init__(self, n_estimators: int = 150, learning_rate: float = 0.05, num_leaves: int = 15,
+    def __init__(self, n_estimators: int = 300, learning_rate: float = 0.05, num_leaves: int = 15,
                  min_child_samples: int = 50, random_state: int = 0) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -43,59 +48,56 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
         eligible = np.ones_like(Y, dtype=bool) if eligible is None else np.asarray(eligible, dtype=bool)
         if X.shape[0] != Y.shape[0] or Y.shape != eligible.shape:
             raise ValueError(f"X has {X.shape[0]} rows, Y has shape {Y.shape} and eligible {eligible.shape}; they must agree.")
-        rng = np.random.default_rng(self.random_state)
         self.n_features_in_ = X.shape[1]
+        self.n_products_ = Y.shape[1]
         self.feature_names_in_ = np.array(feature_names or [f"x{i}" for i in range(X.shape[1])], dtype=object)
-        self.boosters_: list[lgb.Booster | None] = []
-        self.calibrators_: list[tuple[float, float] | None] = []
-        self.base_rates_ = np.zeros(Y.shape[1])
-        for j in range(Y.shape[1]):
-            rows = np.flatnonzero(eligible[:, j])
-            y = Y[rows, j].astype(int)
-            self.base_rates_[j] = y.mean() if len(y) else 0.0
-            if y.sum() < MIN_POSITIVES or y.sum() == len(y):
-                self.boosters_.append(None)
-                self.calibrators_.append(None)
-                continue
-            calibrate = rng.random(len(rows)) < 0.2
-            booster = lgb.train(self._params(), lgb.Dataset(X[rows[~calibrate]], y[~calibrate], free_raw_data=True),
-                                num_boost_round=self.n_estimators)
-            calibrator = _platt(booster.predict(X[rows[calibrate]]), y[calibrate])
-            self.boosters_.append(booster)
-            self.calibrators_.append(calibrator)
+        self.base_rates_ = (Y * eligible).sum(axis=0) / np.maximum(eligible.sum(axis=0), 1)
+        rows, products = np.nonzero(eligible)
+        y = Y[rows, products].astype(int)
+        self.booster_: lgb.Booster | None = None
+        self.calibrator_ = (1.0, 0.0)
+        if y.sum() < MIN_POSITIVES or y.sum() == len(y):
+            return self
+        calibrate = np.random.default_rng(self.random_state).random(len(rows)) < 0.2
+        train = _with_product(X[rows[~calibrate]], products[~calibrate])
+        self.booster_ = lgb.train(self._params(), lgb.Dataset(train, y[~calibrate], categorical_feature=[self.n_features_in_]),
+                                  num_boost_round=self.n_estimators)
+        held_out = self.booster_.predict(_with_product(X[rows[calibrate]], products[calibrate]))
+        self.calibrator_ = _platt(held_out, y[calibrate])
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Shape (n, products): calibrated probability of adopting each product."""
-        check_is_fitted(self, "boosters_")
-        X = np.asarray(X, dtype=np.float64)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but ProductPropensity was fitted with {self.n_features_in_}.")
-        out = np.empty((X.shape[0], len(self.boosters_)))
-        for j, (booster, calibrator) in enumerate(zip(self.boosters_, self.calibrators_, strict=True)):
-            out[:, j] = self.base_rates_[j] if booster is None else _apply(calibrator, booster.predict(X))
-        return out
+        X = self._check(X)
+        if self.booster_ is None:
+            return np.broadcast_to(self.base_rates_, (len(X), self.n_products_)).copy()
+        return np.column_stack([_apply(self.calibrator_, self.booster_.predict(_with_product(X, np.full(len(X), j))))
+                                for j in range(self.n_products_)])
 
     def contributions(self, X: np.ndarray, product: int) -> np.ndarray:
         """Per-feature contributions (SHAP, in log-odds) to product ``product``'s raw score."""
-        check_is_fitted(self, "boosters_")
-        booster = self.boosters_[product]
-        if booster is None:
+        X = self._check(X)
+        if self.booster_ is None:
             return np.zeros((len(X), self.n_features_in_))
-        return booster.predict(np.asarray(X, dtype=np.float64), pred_contrib=True)[:, :-1]
+        return self.booster_.predict(_with_product(X, np.full(len(X), product)), pred_contrib=True)[:, : self.n_features_in_]
 
     def feature_importance(self) -> dict[str, float]:
-        """Total gain per feature over all products, largest first."""
-        check_is_fitted(self, "boosters_")
-        total = np.zeros(self.n_features_in_)
-        for booster in self.boosters_:
-            if booster is not None:
-                total += booster.feature_importance(importance_type="gain")
-        order = np.argsort(-total)
-        return {str(self.feature_names_in_[i]): float(total[i]) for i in order if total[i] > 0}
+        """Total gain per feature (the product itself left out), largest first."""
+        check_is_fitted(self, "base_rates_")
+        if self.booster_ is None:
+            return {}
+        gain = self.booster_.feature_importance(importance_type="gain")[: self.n_features_in_]
+        return {str(self.feature_names_in_[i]): float(gain[i]) for i in np.argsort(-gain) if gain[i] > 0}
+
+    def _check(self, X: np.ndarray) -> np.ndarray:
+        check_is_fitted(self, "base_rates_")
+        X = np.asarray(X, dtype=np.float64)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but ProductPropensity was fitted with {self.n_features_in_}.")
+        return X
 
     def _params(self) -> dict[str, Any]:
-        # Adoptions are rare: shallow trees, feature and row sampling, L2, against overfitting.
+        # Rare positives: shallow trees, feature and row sampling, L2, against overfitting.
         return {"objective": "binary", "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
                 "min_child_samples": self.min_child_samples, "feature_fraction": 0.5, "bagging_fraction": 0.8,
                 "bagging_freq": 1, "lambda_l2": 1.0, "seed": self.random_state, "verbose": -1,
@@ -103,11 +105,11 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
 
     # Saved as text and JSON, never pickle: a model file is data, not code.
     def to_json(self) -> str:
-        check_is_fitted(self, "boosters_")
+        check_is_fitted(self, "base_rates_")
         return json.dumps({
             "params": self.get_params(), "feature_names": list(self.feature_names_in_), "base_rates": list(self.base_rates_),
-            "boosters": [None if b is None else b.model_to_string() for b in self.boosters_],
-            "calibrators": [None if c is None else list(c) for c in self.calibrators_],
+            "booster": None if self.booster_ is None else self.booster_.model_to_string(),
+            "calibrator": list(self.calibrator_),
         })
 
     @classmethod
@@ -117,9 +119,14 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
         model.feature_names_in_ = np.array(data["feature_names"], dtype=object)
         model.n_features_in_ = len(data["feature_names"])
         model.base_rates_ = np.array(data["base_rates"])
-        model.boosters_ = [None if b is None else lgb.Booster(model_str=b) for b in data["boosters"]]
-        model.calibrators_ = [None if c is None else (float(c[0]), float(c[1])) for c in data["calibrators"]]
+        model.n_products_ = len(model.base_rates_)
+        model.booster_ = None if data["booster"] is None else lgb.Booster(model_str=data["booster"])
+        model.calibrator_ = (float(data["calibrator"][0]), float(data["calibrator"][1]))
         return model
+
+
+def _with_product(X: np.ndarray, products: np.ndarray) -> np.ndarray:
+    return np.column_stack([X, products.astype(np.float64)])
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -128,7 +135,9 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Slope and intercept of a logistic fit of the outcome on the score's log-odds."""
+    """Slope and intercept of a logistic fit of the outcome on the score's log-odds. One for all
+    products: per-product intercepts, fitted on a handful of adoptions each, reordered products
+    for the worse (MAP@3 0.455 against 0.486 on the synthetic bank)."""
     if y.min() == y.max():
         return 1.0, 0.0
     model = LogisticRegression(C=1e4).fit(_logit(scores).reshape(-1, 1), y)

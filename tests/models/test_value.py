@@ -40,3 +40,24 @@ def test_lookalikes_resemble_the_valuable_but_are_not_among_them() -> None:
     customers = [c for c, _ in ranked]
     assert not {f"c{i}" for i in range(20)} & set(customers)
     assert customers[0] == "c25"  # spends on travel like the valuable tenth
+
+
+def test_attrition_risk_learns_who_declines_next_month(small_bank) -> None:  # type: ignore[no-untyped-def]
+    from savile.features import FeatureBuilder, add_months
+    from savile.models import AttritionRisk, decline_labels
+    from savile.models.next_best_product import feature_matrix
+
+    builder = FeatureBuilder(small_bank.store, small_bank.analytics)
+    X_parts, y_parts = [], []
+    for months_back in (2, 3, 4):
+        day = add_months(date(2026, 10, 31), -months_back)
+        features = builder.features_as_of(day)
+        labels = decline_labels(small_bank.analytics, day)
+        keep = [i for i, c in enumerate(features.table.column("customer_id").to_pylist()) if c in labels]
+        X_parts.append(feature_matrix(features)[keep])
+        y_parts.append([labels[features.table.column("customer_id")[i].as_py()] for i in keep])
+    X, y = np.vstack(X_parts), np.concatenate(y_parts)
+    assert 0 < y.mean() < 0.5
+    model = AttritionRisk(n_estimators=50).fit(X, y)
+    p = model.predict_proba(X)[:, 1]
+    assert p[y == 1].mean() > p[y == 0].mean()

@@ -157,6 +157,7 @@ def value_command(as_of: AsOf, top: Annotated[int, typer.Option(help="Rows to sh
                   workspace: WorkspaceOption = Path(".")) -> None:
     """Attrition (transaction decline), lifetime value and high-value lookalikes as of --as-of."""
     from savile.models import lookalikes, transaction_decline
+    from savile.models.value import attrition_risk
 
     day = parse_day(as_of)
     with find_workspace(workspace) as opened:
@@ -164,11 +165,19 @@ def value_command(as_of: AsOf, top: Annotated[int, typer.Option(help="Rows to sh
         features = builder.features_as_of(day)
         declining = transaction_decline(features)
         alike = lookalikes(features, builder.products)
+        with console.status("training the attrition-risk model..."):
+            at_risk = attrition_risk(builder, day)
     table = Table(title=f"{len(declining):,} customers whose activity fell below half their usual month", title_justify="left")
     for column in ("customer", "last 30 days", "usual month", "ratio"):
         table.add_column(column)
     for entry in declining[:top]:
         table.add_row(entry.customer_id, f"{entry.recent:.0f}", f"{entry.usual:.1f}", f"{entry.ratio:.2f}")
+    console.print(table)
+    table = Table(title="highest risk of falling below half their usual month in the next 30 days", title_justify="left")
+    for column in ("customer", "risk"):
+        table.add_column(column)
+    for customer, risk in at_risk[:top]:
+        table.add_row(customer, f"{risk:.3f}")
     console.print(table)
     table = Table(title="customers most like the most valuable tenth, not yet among them", title_justify="left")
     for column in ("customer", "resemblance"):

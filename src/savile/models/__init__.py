@@ -4,6 +4,6 @@ from savile.models.next_best_product import evaluate, load_model, recommend, sna
 from savile.models.propensity import ProductPropensity
 from savile.models.ranking import average_precision_at_k, map_at_k
 from savile.models.segments import Segment, Segmenter
-from savile.models.value import Decline, lifetime_value, lookalikes, transaction_decline
+from savile.models.value import AttritionRisk, Decline, decline_labels, lifetime_value, lookalikes, transaction_decline
 
-__all__ = ["Decline", "ProductPropensity", "Segment", "Segmenter", "lifetime_value", "lookalikes", "transaction_decline", "average_precision_at_k", "evaluate", "load_model", "map_at_k", "recommend", "snapshot", "train"]
+__all__ = ["AttritionRisk", "Decline", "decline_labels", "ProductPropensity", "Segment", "Segmenter", "lifetime_value", "lookalikes", "transaction_decline", "average_precision_at_k", "evaluate", "load_model", "map_at_k", "recommend", "snapshot", "train"]

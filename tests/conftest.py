@@ -1,11 +1,14 @@
 """Shared fixtures: the operational store on SQLite and on PostgreSQL, workspaces, example data.
 
-PostgreSQL tests use SAVILE_TEST_POSTGRES_URL (CI sets it). Without it they are skipped on a
-developer machine, but with CI=true a missing or unreachable server fails the run.
+PostgreSQL tests use SAVILE_TEST_POSTGRES_URL, by default the local server these machines run
+(127.0.0.1:5432, trust auth, database test). They run wherever it answers. A laptop without
+PostgreSQL skips them, so `make test` works on a bare machine; with CI=true an unreachable server
+fails the run instead.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import uuid
@@ -21,16 +24,30 @@ from savile.workspace import Workspace, init_workspace
 EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "contract" / "example"
 if not EXAMPLE.is_dir():  # CI clones main next to shared/; keep a copy for other layouts
     EXAMPLE = Path(__file__).resolve().parent / "data" / "example"
-POSTGRES_URL = os.environ.get("SAVILE_TEST_POSTGRES_URL")
+POSTGRES_URL = os.environ.get("SAVILE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI") == "true"
 
 
+@functools.cache
+def _postgres_problem() -> str | None:
+    engine = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        return None
+    except sa.exc.OperationalError as error:
+        return str(error.orig).strip().splitlines()[0]
+    finally:
+        engine.dispose()
+
+
 def postgres_url_or_skip() -> str:
-    if POSTGRES_URL:
+    problem = _postgres_problem()
+    if problem is None:
         return POSTGRES_URL
     if IN_CI:
-        pytest.fail("CI=true but SAVILE_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI.")
-    pytest.skip("SAVILE_TEST_POSTGRES_URL is not set (PostgreSQL tests run in CI)")
+        pytest.fail(f"CI=true but PostgreSQL at {POSTGRES_URL} is unreachable ({problem}); the storage suite must run in CI.")
+    pytest.skip(f"no PostgreSQL at {POSTGRES_URL} ({problem}); set SAVILE_TEST_POSTGRES_URL to run these tests")
     raise AssertionError  # unreachable
 
 
@@ -40,11 +57,8 @@ def postgres_schema_url() -> Iterator[str]:
     base = postgres_url_or_skip()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    except sa.exc.OperationalError as error:
-        pytest.fail(f"PostgreSQL at {base} is unreachable: {error.orig}")
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
     separator = "&" if "?" in base else "?"
     yield f"{base}{separator}options=-csearch_path%3D{schema}"
     with admin.begin() as connection:

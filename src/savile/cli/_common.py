@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 import structlog
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from savile.exceptions import SavileError
 
@@ -41,3 +42,13 @@ def friendly_errors(command: F) -> F:
 
 def configure_logging(level: str) -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping().get(level.upper(), logging.WARNING)))
+
+
+def print_table(title: str, columns: list[str], rows: list[list[str]], right: tuple[str, ...] = ()) -> None:
+    """A titled table of text cells; columns named in ``right`` are right-aligned (numbers)."""
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, justify="right" if column in right else "left")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from savile.cli._common import WorkspaceOption, console, friendly_errors
+from savile.cli._common import WorkspaceOption, console, friendly_errors, print_table
 from savile.exceptions import ContractError
 from savile.features import FeatureBuilder
 from savile.models import load_model, recommend, train
@@ -35,12 +35,8 @@ def list_features(workspace: WorkspaceOption = Path(".")) -> None:
     """Every feature: name, family, window and meaning."""
     with find_workspace(workspace) as opened:
         catalogue = FeatureBuilder(opened.store, opened.analytics).catalogue()
-    table = Table(title=f"{len(catalogue)} features", title_justify="left")
-    for column in ("name", "family", "window", "meaning"):
-        table.add_column(column)
-    for feature in catalogue:
-        table.add_row(feature.name, feature.family, f"{feature.window_days}d" if feature.window_days else "", feature.meaning)
-    console.print(table)
+    print_table(f"{len(catalogue)} features", ["name", "family", "window", "meaning"],
+                [[f.name, f.family, f"{f.window_days}d" if f.window_days else "", f.meaning] for f in catalogue])
 
 
 @friendly_errors
@@ -113,12 +109,9 @@ def difficulty_command(
             writer.writerow(["customer_id", "score", "flagged", "evidence"])
             for entry in sorted(found.values(), key=lambda d: -d.score):
                 writer.writerow([entry.customer_id, entry.score, str(entry.flagged).lower(), " | ".join(entry.evidence)])
-    table = Table(title=f"{len(flagged):,} customers in financial difficulty as of {day} ({len(found):,} with any sign)", title_justify="left")
-    for column in ("customer", "score", "evidence"):
-        table.add_column(column)
-    for entry in flagged[:20]:
-        table.add_row(entry.customer_id, f"{entry.score:.1f}", "; ".join(entry.evidence))
-    console.print(table)
+    print_table(f"{len(flagged):,} customers in financial difficulty as of {day} ({len(found):,} with any sign)",
+                ["customer", "score", "evidence"],
+                [[d.customer_id, f"{d.score:.1f}", "; ".join(d.evidence)] for d in flagged[:20]], right=("score",))
 
 
 @friendly_errors
@@ -143,13 +136,10 @@ def segments_command(as_of: AsOf, workspace: WorkspaceOption = Path(".")) -> Non
         names = {s.label: s.name for s in segmenter.segments_}
         customers = features.table.column("customer_id").to_pylist()
         saved = save_snapshot(opened.store, features, {c: names[int(label)] for c, label in zip(customers, labels, strict=True)})
-    table = Table(title=f"{segmenter.k_} segments (silhouette {segmenter.silhouette_:.2f}); {saved:,} snapshots saved",
-                  title_justify="left")
-    for column in ("segment", "customers", "what sets it apart"):
-        table.add_column(column)
-    for segment in segmenter.segments_:
-        table.add_row(segment.name, f"{segment.size:,}", ", ".join(f"{n} {d:+.1f}σ" for n, d in segment.distinguishing))
-    console.print(table)
+    print_table(f"{segmenter.k_} segments (silhouette {segmenter.silhouette_:.2f}); {saved:,} snapshots saved",
+                ["segment", "customers", "what sets it apart"],
+                [[s.name, f"{s.size:,}", ", ".join(f"{n} {d:+.1f}σ" for n, d in s.distinguishing)] for s in segmenter.segments_],
+                right=("customers",))
 
 
 @friendly_errors
@@ -167,21 +157,11 @@ def value_command(as_of: AsOf, top: Annotated[int, typer.Option(help="Rows to sh
         alike = lookalikes(features, builder.products)
         with console.status("training the attrition-risk model..."):
             at_risk = attrition_risk(builder, day)
-    table = Table(title=f"{len(declining):,} customers whose activity fell below half their usual month", title_justify="left")
-    for column in ("customer", "last 30 days", "usual month", "ratio"):
-        table.add_column(column)
-    for entry in declining[:top]:
-        table.add_row(entry.customer_id, f"{entry.recent:.0f}", f"{entry.usual:.1f}", f"{entry.ratio:.2f}")
-    console.print(table)
-    table = Table(title="highest risk of falling below half their usual month in the next 30 days", title_justify="left")
-    for column in ("customer", "risk"):
-        table.add_column(column)
-    for customer, risk in at_risk[:top]:
-        table.add_row(customer, f"{risk:.3f}")
-    console.print(table)
-    table = Table(title="customers most like the most valuable tenth, not yet among them", title_justify="left")
-    for column in ("customer", "resemblance"):
-        table.add_column(column)
-    for customer, score in alike[:top]:
-        table.add_row(customer, f"{score:.3f}")
-    console.print(table)
+    print_table(f"{len(declining):,} customers whose activity fell below half their usual month",
+                ["customer", "last 30 days", "usual month", "ratio"],
+                [[d.customer_id, f"{d.recent:.0f}", f"{d.usual:.1f}", f"{d.ratio:.2f}"] for d in declining[:top]],
+                right=("last 30 days", "usual month", "ratio"))
+    print_table("highest risk of falling below half their usual month in the next 30 days", ["customer", "risk"],
+                [[customer, f"{risk:.3f}"] for customer, risk in at_risk[:top]], right=("risk",))
+    print_table("customers most like the most valuable tenth, not yet among them", ["customer", "resemblance"],
+                [[customer, f"{score:.3f}"] for customer, score in alike[:top]], right=("resemblance",))

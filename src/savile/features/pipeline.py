@@ -113,11 +113,7 @@ class FeatureBuilder:
 
     def _publish(self, name: str, rows: list, schema: dict[str, pa.DataType]) -> None:  # type: ignore[type-arg]
         table = pa.table({column: pa.array([_plain(row[column]) for row in rows], kind) for column, kind in schema.items()})
-        self.analytics.connection.register("incoming_features", table)
-        try:
-            self.analytics.run(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming_features")
-        finally:
-            self.analytics.connection.unregister("incoming_features")
+        self.analytics.replace_table(name, table)
 
 
 def _aggregates(features: list[tuple[Feature, str]]) -> str:

@@ -3,7 +3,7 @@ attribution through the crosswalk, steward controls and real-time linking."""
 
 from savile.identity.contacts import address_key, email_key, house_number, postcode_key
 from savile.identity.crosswalk import consents_in_force, export_identities, publish_crosswalk
-from savile.identity.names import canonical_first_name, is_abjad, is_initial, name_forms, phonetic_key, to_latin
+from savile.identity.names import is_abjad, is_initial, name_forms, phonetic_key, to_latin
 from savile.identity.realtime import Match, link_event, link_new_record, match_event
 from savile.identity.resolve import ResolveSummary, resolve
 from savile.identity.steward import merge_customers, split_record
@@ -13,7 +13,6 @@ __all__ = [
     "Match",
     "ResolveSummary",
     "address_key",
-    "canonical_first_name",
     "consents_in_force",
     "customer_view",
     "email_key",

@@ -34,11 +34,7 @@ def publish_crosswalk(connection: sa.Connection, analytics: DuckDBAnalyticalStor
                                     "customer_id": [r[2] for r in known]}),
     }
     for name, table in tables.items():
-        analytics.connection.register("incoming_map", table)
-        try:
-            analytics.run(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming_map")
-        finally:
-            analytics.connection.unregister("incoming_map")
+        analytics.replace_table(name, table)
     analytics.run("""
         CREATE OR REPLACE VIEW interactions_resolved AS
         WITH unique_identifiers AS (

@@ -58,11 +58,16 @@ def match_features(row: dict[str, Any]) -> dict[str, Any]:
     return {key: (value if value not in ("", []) or isinstance(value, bool) else None) for key, value in features.items()}
 
 
+def load_records(store: SqlStore) -> list[dict[str, Any]]:
+    """Every customer record, ordered by record id."""
+    with store.begin() as connection:
+        query = sa.select(customer_records).order_by(customer_records.c.record_id)
+        return [dict(row) for row in connection.execute(query).mappings()]
+
+
 def load_match_table(store: SqlStore) -> pa.Table:
     """Every customer record as matching features, ordered by record id."""
-    with store.begin() as connection:
-        rows = connection.execute(sa.select(customer_records).order_by(customer_records.c.record_id)).mappings().all()
-    return to_match_table([match_features(dict(row)) for row in rows])
+    return to_match_table([match_features(row) for row in load_records(store)])
 
 
 def to_match_table(features: list[dict[str, Any]]) -> pa.Table:

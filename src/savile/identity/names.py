@@ -112,8 +112,3 @@ def name_forms(name: str | None) -> frozenset[str]:
     forms |= _diminutives().get(phonetic_key(first), set())
     return frozenset(forms)
 
-
-def canonical_first_name(name: str | None) -> str:
-    """One representative key per nickname family (smallest of the forms), for blocking and comparison."""
-    forms = name_forms(name)
-    return min(forms) if forms else ""

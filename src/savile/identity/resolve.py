@@ -10,13 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from savile.identity.crosswalk import publish_crosswalk
-from savile.identity.features import load_match_table
+from savile.identity.features import load_records, match_features, to_match_table
 from savile.identity.ids import assign_ids
 from savile.identity.identifiers import rebuild_identifiers
 from savile.identity.matching import Evidence, Matching, match_records
 from savile.identity.survivorship import survive
 from savile.store import DuckDBAnalyticalStore, SqlStore
-from savile.store.tables import customer_links, customer_records, customers, identity_history, steward_rules
+from savile.store.tables import customer_links, customers, identity_history, steward_rules
 
 RecordKey = tuple[str, str]  # (source, source_customer_id)
 
@@ -32,7 +32,8 @@ class ResolveSummary:
 
 
 def resolve(store: SqlStore, analytics: DuckDBAnalyticalStore | None, trust: Sequence[str], actor: str = "savile resolve") -> ResolveSummary:
-    records = load_match_table(store)
+    raw_records = load_records(store)
+    records = to_match_table([match_features(row) for row in raw_records])
     key_of = {row["unique_id"]: (row["source"], row["source_customer_id"]) for row in records.select(["unique_id", "source", "source_customer_id"]).to_pylist()}
     id_of = {key: uid for uid, key in key_of.items()}
     must_link, keep_apart = _steward_pairs(store, id_of)
@@ -42,7 +43,7 @@ def resolve(store: SqlStore, analytics: DuckDBAnalyticalStore | None, trust: Seq
         previous = {(r.source, r.source_customer_id): r.customer_id for r in connection.execute(sa.select(customer_links))}
         clusters = [[key_of[uid] for uid in members] for members in matching.clusters]
         assignment = assign_ids(clusters, previous)
-        raw = {(r["source"], r["source_customer_id"]): dict(r) for r in connection.execute(sa.select(customer_records)).mappings()}
+        raw = {(r["source"], r["source_customer_id"]): r for r in raw_records}
         _save_customers(connection, clusters, assignment.ids, raw, trust, now)
         for old, into in assignment.merged.items():
             connection.execute(sa.update(customers).where(customers.c.customer_id == old)

@@ -6,7 +6,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import logging
 
 from savile.contract import TABLES, model_for
 from savile.exceptions import InputFileError
+from savile.ingest.normalise import mask_card_numbers
 from savile.ingest.prepare import PHONE_TABLES, mask_free_text, mask_raw, normalise_phones, to_store_rows
 from savile.ingest.readers import read_batches, table_of
 from savile.ingest.sinks import Changes, OperationalSink, save_rejects
@@ -107,7 +108,7 @@ class Ingestor:
             rejects = sorted([*batch.rejects, *checked.rejects], key=lambda reject: reject.line)
             if checked.rows.num_rows:
                 table_report.changes.add(self._store(table_name, checked.rows))
-            rejects = [type(r)(r.line, r.reason, r.column, mask_raw({"m": r.message})["m"], mask_raw(r.raw)) for r in rejects]
+            rejects = [replace(r, message=mask_card_numbers(r.message), raw=mask_raw(r.raw)) for r in rejects]
             save_rejects(self.store, report.run_id, table_name, str(path), rejects)
             table_report.loaded += checked.rows.num_rows
             table_report.rejected += len(rejects)

@@ -55,7 +55,8 @@ def read_batches(path: Path, batch_rows: int, progress: Progress | None = None) 
     lines_read = 0
     try:
         for batch in reader:
-            lines_read = max([lines_read, *batch.rows["_line"].to_pylist()[-1:], *(r.line for r in batch.rejects)])
+            last = batch.rows["_line"][-1].as_py() if batch.rows.num_rows else 0
+            lines_read = max([lines_read, last, *(r.line for r in batch.rejects)])
             yield batch
     except UnicodeDecodeError as error:
         # Bytes that are not UTF-8 leave the decoder unable to find where the next row starts.

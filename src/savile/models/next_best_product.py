@@ -123,20 +123,29 @@ def recommend(builder: FeatureBuilder, model: ProductPropensity, meta: dict[str,
     scores = np.where(eligible, model.predict_proba(X), -1.0)
     customers = features.table.column("customer_id").to_pylist()
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-    rows = []
-    contributions = {j: model.contributions(X, j) for j in range(len(builder.product_codes))} if explain else {}
-    for i, customer in enumerate(customers):
-        rank = 0
-        for j in order[i]:
-            if scores[i, j] < 0:
-                break
-            rank += 1
-            row = {"customer_id": customer, "rank": rank, "product_code": builder.product_codes[j], "score": round(float(scores[i, j]), 6)}
-            if explain:
-                top = np.argsort(-contributions[j][i])[:explain]
-                row["reasons"] = "; ".join(f"{names[f]}={_fmt(X[i, f])}" for f in top if contributions[j][i, f] > 0)
-            rows.append(row)
+    chosen = [(i, j) for i in range(len(customers)) for j in order[i] if scores[i, j] >= 0]  # ranked, per customer
+    reasons = _reasons(model, X, names, chosen, explain) if explain else {}
+    rows, rank = [], 0
+    for position, (i, j) in enumerate(chosen):
+        rank = rank + 1 if position and chosen[position - 1][0] == i else 1
+        row = {"customer_id": customers[i], "rank": rank, "product_code": builder.product_codes[j], "score": round(float(scores[i, j]), 6)}
+        if explain:
+            row["reasons"] = reasons[(i, j)]
+        rows.append(row)
     return rows
+
+
+def _reasons(model: ProductPropensity, X: np.ndarray, names: list[str], chosen: list[tuple[int, int]], top: int) -> dict[tuple[int, int], str]:
+    """The features that pushed each recommended product up most (SHAP), computed only for the
+    customers it is recommended to."""
+    out = {}
+    for j in sorted({j for _, j in chosen}):
+        customers = [i for i, product in chosen if product == j]
+        contributions = model.contributions(X[customers], j)
+        for row, i in enumerate(customers):
+            best = np.argsort(-contributions[row])[:top]
+            out[(i, j)] = "; ".join(f"{names[f]}={_fmt(X[i, f])}" for f in best if contributions[row, f] > 0)
+    return out
 
 
 def feature_matrix(features: FeatureSet) -> np.ndarray:

@@ -64,6 +64,14 @@ class DuckDBAnalyticalStore:
         finally:
             connection.unregister("incoming")
 
+    def replace_table(self, name: str, rows: pa.Table) -> None:
+        """Make ``name`` hold exactly ``rows`` (maps and snapshots other stages publish)."""
+        self.connection.register("incoming_table", rows)
+        try:
+            self.run(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming_table")
+        finally:
+            self.connection.unregister("incoming_table")
+
     def count(self, table: str) -> int:
         return int(self.run(f"SELECT count(*) FROM {table}")[0][0])  # type: ignore[call-overload]
 

@@ -11,7 +11,10 @@ matching built-in so callers can catch either, carries a stable ``code`` for mac
     │   └── InputFileError                       input_file_invalid    422
     ├── NotFoundError        (LookupError)       not_found             404
     ├── StoreError           (RuntimeError)      store_unavailable     503
-    └── MissingExtraError    (ImportError)       missing_extra         500
+    ├── MissingExtraError    (ImportError)       missing_extra         500
+    ├── AuthenticationError  (PermissionError)   unauthenticated       401
+    ├── ForbiddenError       (PermissionError)   forbidden             403
+    └── CatalogueError       (ValueError)        catalogue_invalid     422   (savile.decide)
 
 Messages name the thing, the expectation, the value received and the fix, and never carry
 personal data (names, emails, account numbers): record ids and column names only.
@@ -75,3 +78,17 @@ class MissingExtraError(SavileError, ImportError):
     @classmethod
     def for_extra(cls, what: str, extra: str) -> "MissingExtraError":
         return cls(f'{what} needs the {extra!r} extra. Install it with: pip install "savile[{extra}]"')
+
+
+class AuthenticationError(SavileError, PermissionError):
+    """No API key, or one Savile does not know (or that was revoked)."""
+
+    code = "unauthenticated"
+    http_status = 401
+
+
+class ForbiddenError(SavileError, PermissionError):
+    """The caller is known but its role may not do this, or not to this customer."""
+
+    code = "forbidden"
+    http_status = 403

@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 import structlog
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from savile.exceptions import SavileError
@@ -34,7 +35,7 @@ def friendly_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except SavileError as error:
-            errors.print(f"[bold red]error[/] [dim]({error.code})[/]: {error}", highlight=False, markup=True)
+            errors.print(f"[bold red]error[/] [dim]({error.code})[/]: {escape(str(error))}", highlight=False, markup=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]

@@ -119,23 +119,15 @@ def segments_command(as_of: AsOf, workspace: WorkspaceOption = Path(".")) -> Non
     """Segment the whole base by behaviour as of --as-of; saves each customer's segment and features
     to the online snapshot the decision path reads."""
     from savile.features.online import save_snapshot
-    from savile.models import Segmenter
-    from savile.models.next_best_product import feature_matrix
-    from savile.models.segments import behaviour_columns
+    from savile.models.segments import segment_base
 
     day = parse_day(as_of)
     with find_workspace(workspace) as opened:
         builder = FeatureBuilder(opened.store, opened.analytics)
         features = builder.features_as_of(day)
-        meanings = {f.name: f.meaning for f in builder.catalogue()}
-        columns = behaviour_columns(features.names)
-        X = feature_matrix(features)[:, columns]
         with console.status("segmenting (choosing k by silhouette)..."):
-            segmenter = Segmenter().fit(X, [features.names[i] for i in columns], meanings)
-        labels = segmenter.predict(X)
-        names = {s.label: s.name for s in segmenter.segments_}
-        customers = features.table.column("customer_id").to_pylist()
-        saved = save_snapshot(opened.store, features, {c: names[int(label)] for c, label in zip(customers, labels, strict=True)})
+            segmenter, named = segment_base(features, {f.name: f.meaning for f in builder.catalogue()})
+        saved = save_snapshot(opened.store, features, named)
     print_table(f"{segmenter.k_} segments (silhouette {segmenter.silhouette_:.2f}); {saved:,} snapshots saved",
                 ["segment", "customers", "what sets it apart"],
                 [[s.name, f"{s.size:,}", ", ".join(f"{n} {d:+.1f}σ" for n, d in s.distinguishing)] for s in segmenter.segments_],

@@ -13,8 +13,11 @@ from savile.store import SqlStore
 from savile.store.tables import feature_snapshots
 
 
-def save_snapshot(store: SqlStore, features: FeatureSet, segments: dict[str, str] | None = None) -> int:
-    """Replace every customer's snapshot with ``features`` (one as-of date for the whole base)."""
+def save_snapshot(store: SqlStore, features: FeatureSet, segments: dict[str, str] | None = None,
+                  profiles: dict[str, dict[str, Any]] | None = None) -> int:
+    """Replace every customer's snapshot with ``features`` (one as-of date for the whole base).
+    ``profiles`` adds per customer what the decision path reads beside features: ``scores``,
+    ``reasons``, ``flags`` and ``model_version``."""
     now = datetime.now(timezone.utc)
     rows = [
         {"customer_id": row.pop("customer_id"), "as_of": features.as_of, "features": _clean(row), "computed_at": now}
@@ -22,6 +25,8 @@ def save_snapshot(store: SqlStore, features: FeatureSet, segments: dict[str, str
     ]
     for row in rows:
         row["segment"] = (segments or {}).get(row["customer_id"])
+        extra = (profiles or {}).get(row["customer_id"], {})
+        row.update({key: extra.get(key) for key in ("scores", "reasons", "flags", "model_version")})
     with store.begin() as connection:
         connection.execute(sa.delete(feature_snapshots))
         for start in range(0, len(rows), 5_000):

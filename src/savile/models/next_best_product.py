@@ -116,15 +116,11 @@ def recommend(builder: FeatureBuilder, model: ProductPropensity, meta: dict[str,
     """Up to ``k`` products per customer holding an open product at ``as_of``, never one they hold."""
     features = builder.features_as_of(as_of)
     names = features.names
-    if names != list(model.feature_names_in_) or builder.product_codes != meta["products"]:
-        raise NotFoundError("The catalogue or the features changed since this model was trained. Run savile train again.")
-    X = feature_matrix(features)
-    eligible = ~_held(features, builder.product_codes) & _age_eligible(features, builder.products)
-    scores = np.where(eligible, model.predict_proba(X), -1.0)
-    customers = features.table.column("customer_id").to_pylist()
+    customers, X, scores, eligible = propensities(builder, model, meta, features)
+    scores = np.where(eligible, scores, -1.0)
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
     chosen = [(i, j) for i in range(len(customers)) for j in order[i] if scores[i, j] >= 0]  # ranked, per customer
-    reasons = _reasons(model, X, names, chosen, explain) if explain else {}
+    reasons = explain_scores(model, X, names, chosen, explain) if explain else {}
     rows, rank = [], 0
     for position, (i, j) in enumerate(chosen):
         rank = rank + 1 if position and chosen[position - 1][0] == i else 1
@@ -135,7 +131,17 @@ def recommend(builder: FeatureBuilder, model: ProductPropensity, meta: dict[str,
     return rows
 
 
-def _reasons(model: ProductPropensity, X: np.ndarray, names: list[str], chosen: list[tuple[int, int]], top: int) -> dict[tuple[int, int], str]:
+def propensities(builder: FeatureBuilder, model: ProductPropensity, meta: dict[str, Any],
+                 features: FeatureSet) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """(customers, feature matrix, calibrated propensity per product, eligible: not held and of age)."""
+    if features.names != list(model.feature_names_in_) or builder.product_codes != meta["products"]:
+        raise NotFoundError("The catalogue or the features changed since this model was trained. Run savile train again.")
+    X = feature_matrix(features)
+    eligible = ~_held(features, builder.product_codes) & _age_eligible(features, builder.products)
+    return features.table.column("customer_id").to_pylist(), X, model.predict_proba(X), eligible
+
+
+def explain_scores(model: ProductPropensity, X: np.ndarray, names: list[str], chosen: list[tuple[int, int]], top: int) -> dict[tuple[int, int], str]:
     """The features that pushed each recommended product up most (SHAP), computed only for the
     customers it is recommended to."""
     out = {}

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.utils.validation import check_is_fitted
+
+if TYPE_CHECKING:
+    from savile.features import FeatureSet
 
 
 @dataclass(frozen=True)
@@ -82,3 +86,15 @@ class Segmenter(BaseEstimator):  # type: ignore[misc]
                 break
         words = [f"{'more' if d > 0 else 'less'} {meanings.get(n, n)}" for n, d in distinguishing[:2]]
         return Segment(label, f"{label + 1}: " + "; ".join(words), int(members.sum()), distinguishing)
+
+
+def segment_base(features: "FeatureSet", meanings: dict[str, str]) -> tuple[Segmenter, dict[str, str]]:
+    """Fit a segmenter on the whole base and name each customer's segment."""
+    from savile.models.next_best_product import feature_matrix
+
+    columns = behaviour_columns(features.names)
+    X = feature_matrix(features)[:, columns]
+    segmenter = Segmenter().fit(X, [features.names[i] for i in columns], meanings)
+    names = {s.label: s.name for s in segmenter.segments_}
+    customers = features.table.column("customer_id").to_pylist()
+    return segmenter, {c: names[int(label)] for c, label in zip(customers, segmenter.predict(X), strict=True)}

@@ -260,4 +260,79 @@ feature_snapshots = Table(
     Column("features", JSON, nullable=False, doc="feature name -> value (nulls left out)"),
     Column("segment", Text),
     Column("computed_at", UtcDateTime, nullable=False),
+    Column("scores", JSON, doc="product_code -> calibrated propensity at as_of"),
+    Column("reasons", JSON, doc="product_code -> the features that raised its score most (top products only)"),
+    Column("flags", JSON, doc="financial_difficulty, transaction_decline, ... with evidence"),
+    Column("model_version", Text),
 )
+
+# --- decide: the decision log, contact history, caps, API keys, audit trail (append-only) ---
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("decision_id", String(36), primary_key=True),
+    Column("decided_at", UtcDateTime, nullable=False),
+    Column("customer_id", String(40), nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("placement", Text),
+    Column("mode", String(10), nullable=False, doc="online (API) or outbound (batch)"),
+    Column("inputs_digest", String(64), nullable=False, doc="sha256 of everything the engine read"),
+    Column("model_versions", JSON, nullable=False),
+    Column("request", JSON, nullable=False, doc="context, limit and seed as asked"),
+    Column("candidates", JSON, nullable=False, doc="every action considered: kept or the step and reason that dropped it"),
+    Column("chosen", JSON, nullable=False, doc="action, rank, score and the probability it was chosen with"),
+    Column("actor", Text, nullable=False),
+)
+Index("ix_decisions_customer", decisions.c.customer_id, decisions.c.decided_at)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("contact_id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(40), nullable=False),
+    Column("action_id", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("kind", String(20), nullable=False, doc="presented, impression, click, accept, decline, dismiss"),
+    Column("marketing", Boolean, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("decision_id", String(36)),
+    Column("event_id", Text, unique=True, doc="the response event, once (idempotent)"),
+)
+Index("ix_contacts_customer", contacts.c.customer_id, contacts.c.occurred_at)
+
+contact_counters = Table(
+    "contact_counters",
+    metadata,
+    Column("customer_id", String(40), primary_key=True),
+    Column("decisions", Integer, nullable=False, doc="the row is locked while a decision for the customer is made"),
+    Column("last_decided_at", UtcDateTime, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(24), primary_key=True, doc="the public half, shown in logs"),
+    Column("secret_hash", String(64), nullable=False, doc="sha256 of the secret half; the secret is never stored"),
+    Column("role", String(20), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("customer_id", String(40), doc="for the customer role: the only customer the key may see"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("audit_id", Integer, primary_key=True, autoincrement=True),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("actor", Text, nullable=False, doc="api key id or cli"),
+    Column("role", String(20), nullable=False),
+    Column("action", Text, nullable=False, doc="customer.read, decision.create, catalogue.update, ..."),
+    Column("subject", Text, doc="customer_id, decision_id or action id concerned"),
+    Column("outcome", String(20), nullable=False, doc="allowed or denied"),
+    Column("detail", JSON),
+)
+Index("ix_audit_log_subject", audit_log.c.subject)
+
+APPEND_ONLY = ("decisions", "contacts", "audit_log")

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import APIRouter
+
+from savile.api.access import audit, require
+from savile.api.deps import CallerDep, ServiceDep
+from savile.api.schemas import DecisionCreate, DecisionPublic
+from savile.decide import DecisionRequest, resolve_customer
+from savile.exceptions import ForbiddenError
+
+router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
+
+
+@router.post("", operation_id="create_decision", response_model=DecisionPublic)
+def create_decision(body: DecisionCreate, caller: CallerDep, decisions: ServiceDep) -> dict[str, Any]:
+    """The next best actions for one customer on one channel, each with its reasons and content."""
+    require(caller, "decisions:create")
+    customer_id = resolve_customer(decisions.store, **body.customer.model_dump())
+    request = DecisionRequest(customer_id, body.channel, datetime.now(timezone.utc), body.placement, body.context, body.limit, body.seed)
+    return decisions.decide(request, actor=caller.key_id).public()
+
+
+@router.get("/{decision_id}", operation_id="get_decision")
+def get_decision(decision_id: str, caller: CallerDep, decisions: ServiceDep) -> dict[str, Any]:
+    """The full trace: every candidate with the step and reason that kept or dropped it, scores, model versions."""
+    if not caller.may("decisions:read"):
+        require(caller, "decisions:read_own")
+    trace = decisions.trace(decision_id)
+    if not caller.may("decisions:read") and trace["actor"] != caller.key_id:
+        audit(decisions.store, caller, "decision.read", decision_id, "denied")
+        raise ForbiddenError("A channel key may read only the decisions it asked for.")
+    audit(decisions.store, caller, "decision.read", decision_id)
+    return trace

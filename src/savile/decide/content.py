@@ -1,0 +1,60 @@
+"""Message content: Jinja2's sandbox with only the placeholders an action declares.
+
+Templates are data written by marketers, so they render in ``SandboxedEnvironment`` (no
+attribute tricks reach Python internals), with autoescaping (a customer's name cannot inject
+markup) and ``StrictUndefined`` (a misspelt placeholder is an error at load time, not an
+empty gap in a customer's message).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+# Values a template may use; the decision fills them from the golden record and the product.
+PLACEHOLDERS = {
+    "first_name": "the customer's first name",
+    "last_name": "the customer's last name",
+    "product_name": "the product's name",
+    "product_category": "the product's category",
+    "channel": "the channel the message goes out on",
+}
+RIGHT_TO_LEFT = {"ar", "fa", "he", "ur", "ps", "ku", "yi", "dv"}
+SAMPLE = {"first_name": "Alex", "last_name": "Smith", "product_name": "Saver", "product_category": "savings", "channel": "email"}
+
+_environment = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+
+
+def template_problems(text: str, declared: list[str]) -> list[str]:
+    """Everything wrong with one template: syntax, undeclared or unknown placeholders, unsafe use."""
+    try:
+        parsed = _environment.parse(text)
+    except TemplateError as error:
+        return [f"is not a valid template: {error}"]
+    problems = []
+    used = meta.find_undeclared_variables(parsed)
+    for name in sorted(used - set(declared)):
+        problems.append(f"uses {{{{ {name} }}}} which is not declared in placeholders (declared: {', '.join(declared) or 'none'})")
+    if problems:
+        return problems
+    try:
+        _compiled(text).render({name: SAMPLE.get(name, name) for name in declared})
+    except Exception as error:  # noqa: BLE001 — the sandbox's SecurityError and any template error alike
+        problems.append(f"cannot render safely: {error}")
+    return problems
+
+
+def render(text: str, values: dict[str, Any]) -> str:
+    return _compiled(text).render(values)
+
+
+def direction(language: str) -> str:
+    return "rtl" if language.split("-")[0].lower() in RIGHT_TO_LEFT else "ltr"
+
+
+@lru_cache(maxsize=4096)
+def _compiled(text: str):  # noqa: ANN202 — jinja2.Template
+    return _environment.from_string(text)

@@ -1,0 +1,63 @@
+"""The decision log and the contact history: appended, never updated (the database enforces it)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from savile.decide.engine import Decision
+from savile.exceptions import NotFoundError
+from savile.store.tables import contact_counters, contacts, decisions
+
+
+def lock_customers(connection: sa.Connection, customer_ids: list[str], now: datetime) -> None:
+    """Take each customer's counter row for the rest of the transaction, so that concurrent
+    decisions for one customer run one after the other and caps and cooldowns hold. The write
+    comes first: on SQLite it takes the database's write lock before anything is read."""
+    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(contact_counters)
+    statement = insert.values([{"customer_id": c, "decisions": 1, "last_decided_at": now} for c in sorted(customer_ids)])
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=[contact_counters.c.customer_id],
+        set_={"decisions": contact_counters.c.decisions + 1, "last_decided_at": statement.excluded.last_decided_at},
+    ))
+
+
+def append(connection: sa.Connection, made: list[Decision], mode: str, actor: str, marketing: dict[str, bool]) -> None:
+    """Log ``made`` and record each chosen action as presented on its channel."""
+    if not made:
+        return
+    connection.execute(sa.insert(decisions), [{
+        "decision_id": d.decision_id, "decided_at": d.decided_at, "customer_id": d.customer_id, "channel": d.channel,
+        "placement": d.placement, "mode": mode, "inputs_digest": d.inputs_digest, "model_versions": d.model_versions,
+        "request": d.request, "candidates": [asdict(c) for c in d.candidates],
+        "chosen": [{"action_id": a.action_id, "rank": a.rank, "score": a.score, "probability": a.probability} for a in d.actions],
+        "actor": actor,
+    } for d in made])
+    presented = [{"customer_id": d.customer_id, "action_id": a.action_id, "channel": d.channel, "kind": "presented",
+                  "marketing": marketing[a.action_id], "occurred_at": d.decided_at, "decision_id": d.decision_id, "event_id": None}
+                 for d in made for a in d.actions]
+    if presented:
+        connection.execute(sa.insert(contacts), presented)
+
+
+def record_response(connection: sa.Connection, *, event_id: str, customer_id: str, action_id: str, channel: str, kind: str,
+                    occurred_at: datetime, decision_id: str | None, marketing: bool) -> bool:
+    """A customer's response to an action (idempotent by ``event_id``); False when seen before."""
+    seen = connection.execute(sa.select(contacts.c.contact_id).where(contacts.c.event_id == event_id)).first()
+    if seen:
+        return False
+    connection.execute(sa.insert(contacts).values(customer_id=customer_id, action_id=action_id, channel=channel, kind=kind,
+                                                  marketing=marketing, occurred_at=occurred_at, decision_id=decision_id,
+                                                  event_id=event_id))
+    return True
+
+
+def read_decision(connection: sa.Connection, decision_id: str) -> dict[str, Any]:
+    row = connection.execute(sa.select(decisions).where(decisions.c.decision_id == decision_id)).mappings().first()
+    if row is None:
+        raise NotFoundError(f"No decision {decision_id}. Decision ids are returned by POST /v1/decisions.")
+    return dict(row)

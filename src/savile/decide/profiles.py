@@ -1,0 +1,72 @@
+"""Refresh every customer's online profile: what a decision reads in one row.
+
+Features as of a date, the segment, each product's calibrated propensity from the newest model
+trained by then (with the features that raised the top products most), and the flags that
+policies act on: financial difficulty with its evidence, and transaction decline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from savile.exceptions import NotFoundError
+from savile.features import FeatureBuilder
+from savile.features.online import save_snapshot
+from savile.insight import assess
+from savile.models import load_model, transaction_decline
+from savile.models.next_best_product import explain_scores, propensities
+from savile.models.segments import segment_base
+from savile.store import DuckDBAnalyticalStore, SqlStore
+
+EXPLAINED = 3  # products per customer whose score is explained
+
+
+@dataclass(frozen=True)
+class ProfileSummary:
+    as_of: date
+    customers: int
+    model_version: str | None
+    segments: int
+    in_difficulty: int
+    declining: int
+
+
+def refresh_profiles(store: SqlStore, analytics: DuckDBAnalyticalStore, registry: Path, as_of: date) -> ProfileSummary:
+    builder = FeatureBuilder(store, analytics)
+    features = builder.features_as_of(as_of)
+    customers = features.table.column("customer_id").to_pylist()
+    profiles: dict[str, dict[str, Any]] = {c: {"flags": {}} for c in customers}
+    version = _add_scores(builder, features, registry, as_of, profiles)
+    difficulty = assess(store, analytics, as_of)
+    for customer_id, found in difficulty.items():
+        if customer_id in profiles and found.flagged:
+            profiles[customer_id]["flags"].update(financial_difficulty=True, financial_difficulty_evidence=found.evidence)
+    declining = transaction_decline(features)
+    for decline in declining:
+        profiles[decline.customer_id]["flags"].update(transaction_decline=True, activity_ratio=decline.ratio)
+    segmenter, named = segment_base(features, {f.name: f.meaning for f in builder.catalogue()}) if len(customers) > 10 else (None, {})
+    saved = save_snapshot(store, features, named, profiles)
+    flagged = sum(1 for p in profiles.values() if p["flags"].get("financial_difficulty"))
+    return ProfileSummary(as_of, saved, version, segmenter.k_ if segmenter else 0, flagged, len(declining))
+
+
+def _add_scores(builder: FeatureBuilder, features: Any, registry: Path, as_of: date, profiles: dict[str, dict[str, Any]]) -> str | None:
+    try:
+        model, meta = load_model(registry, as_of)
+        customers, X, scores, eligible = propensities(builder, model, meta, features)
+    except NotFoundError:
+        return None  # no model yet: offers fall back to the policy's default propensity
+    codes = builder.product_codes
+    ranked = np.argsort(-np.where(eligible, scores, -1.0), axis=1, kind="stable")[:, :EXPLAINED]
+    chosen = [(i, int(j)) for i in range(len(customers)) for j in ranked[i] if eligible[i, j]]
+    reasons = explain_scores(model, X, features.names, chosen, 3)
+    for i, customer_id in enumerate(customers):
+        profiles[customer_id]["scores"] = {code: round(float(scores[i, j]), 6) for j, code in enumerate(codes)}
+        profiles[customer_id]["reasons"] = {codes[j]: reasons[(i, j)] for j in ranked[i] if (i, int(j)) in reasons}
+        profiles[customer_id]["model_version"] = meta["version"]
+    return str(meta["version"])

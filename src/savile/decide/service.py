@@ -1,0 +1,126 @@
+"""Decisions against the operational store: one customer online, or the whole base outbound."""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from savile.decide.actions import Product
+from savile.decide.catalogue import Catalogue, load_catalogue
+from savile.decide.engine import Decision, DecisionRequest, decide
+from savile.decide.log import append, lock_customers, read_decision
+from savile.decide.policy import DecisionPolicy
+from savile.decide.state import load_states
+from savile.exceptions import NotFoundError
+from savile.store import SqlStore
+from savile.store.tables import customer_links, customers, feature_snapshots, products
+
+OUTBOUND_CHUNK = 2_000
+
+
+class DecisionService:
+    def __init__(self, store: SqlStore, catalogue: Catalogue, policy: DecisionPolicy) -> None:
+        self.store = store
+        self.policy = policy
+        self.use(catalogue)
+
+    def use(self, catalogue: Catalogue) -> None:
+        """Switch to another catalogue (after an edit); decisions in flight keep the one they started with."""
+        self.catalogue = catalogue
+        self._marketing = {a.id: a.is_marketing for a in catalogue.actions}
+
+    @classmethod
+    def open(cls, store: SqlStore, catalogue_folder: Path | None, policy: DecisionPolicy, features: set[str] | None = None) -> DecisionService:
+        return cls(store, load_catalogue(catalogue_folder, load_products(store), features), policy)
+
+    def decide(self, request: DecisionRequest, actor: str = "cli") -> Decision:
+        """One decision, logged; concurrent decisions for the same customer are serialised."""
+        catalogue, marketing = self.catalogue, self._marketing
+        with self.store.begin() as connection:
+            lock_customers(connection, [request.customer_id], request.now)
+            state = load_states(connection, [request.customer_id]).get(request.customer_id)
+            if state is None:
+                raise NotFoundError(f"No active customer {request.customer_id}.")
+            seed = request.seed if request.seed is not None else uuid.uuid4().int % 2**32
+            decision = decide(str(uuid.uuid4()), state, replace(request, seed=seed), catalogue, self.policy)
+            append(connection, [decision], "online", actor, marketing)
+        return decision
+
+    def outbound(self, channel: str, out: Path, now: datetime | None = None, progress: Callable[[int, int], None] | None = None,
+                 actor: str = "cli") -> int:
+        """The action each customer should get now on ``channel`` (the contract's ``savile decide``)."""
+        now = now or datetime.now(timezone.utc)
+        with self.store.begin() as connection:
+            ids = [row[0] for row in connection.execute(sa.select(customers.c.customer_id).where(customers.c.status == "active")
+                                                         .order_by(customers.c.customer_id))]
+        out.parent.mkdir(parents=True, exist_ok=True)
+        written = 0
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["customer_id", "action_id", "product_code", "score"])
+            for start in range(0, len(ids), OUTBOUND_CHUNK):
+                chunk = ids[start : start + OUTBOUND_CHUNK]
+                made = self._outbound_chunk(chunk, channel, now, actor)
+                for decision in made:
+                    for action in decision.actions:
+                        writer.writerow([decision.customer_id, action.action_id, action.product_code or "", action.score])
+                        written += 1
+                if progress:
+                    progress(min(start + OUTBOUND_CHUNK, len(ids)), len(ids))
+        return written
+
+    def _outbound_chunk(self, chunk: list[str], channel: str, now: datetime, actor: str) -> list[Decision]:
+        with self.store.begin() as connection:
+            lock_customers(connection, chunk, now)
+            states = load_states(connection, chunk)
+            made = []
+            for customer_id in chunk:
+                if customer_id in states:
+                    seed = uuid.uuid4().int % 2**32
+                    request = DecisionRequest(customer_id, channel, now, limit=1, seed=seed)
+                    made.append(decide(str(uuid.uuid4()), states[customer_id], request, self.catalogue, self.policy))
+            append(connection, [d for d in made if d.actions], "outbound", actor, self._marketing)
+        return [d for d in made if d.actions]
+
+    def trace(self, decision_id: str) -> dict[str, Any]:
+        with self.store.begin() as connection:
+            return read_decision(connection, decision_id)
+
+
+def resolve_customer(store: SqlStore, *, customer_id: str | None = None, source: str | None = None,
+                     source_customer_id: str | None = None) -> str:
+    """The active golden id for a golden id or a source record, following merges."""
+    with store.begin() as connection:
+        if customer_id is None:
+            customer_id = connection.execute(sa.select(customer_links.c.customer_id).where(
+                customer_links.c.source == source, customer_links.c.source_customer_id == source_customer_id)).scalar()
+            if customer_id is None:
+                raise NotFoundError(f"No customer record {source}/{source_customer_id}.")
+        for _ in range(10):  # a steward's merges may chain
+            row = connection.execute(sa.select(customers.c.status, customers.c.merged_into).where(customers.c.customer_id == customer_id)).first()
+            if row is None:
+                raise NotFoundError(f"No customer {customer_id}.")
+            if row.status != "merged" or not row.merged_into:
+                return customer_id
+            customer_id = row.merged_into
+    return customer_id
+
+
+def load_products(store: SqlStore) -> dict[str, Product]:
+    with store.begin() as connection:
+        rows = connection.execute(sa.select(products)).mappings().all()
+    return {r["product_code"]: Product(r["product_code"], r["name"], r["category"], bool(r["is_credit"]),
+                                       float(r["annual_value"]) if r["annual_value"] is not None else None, r["min_age"], r["max_age"])
+            for r in rows}
+
+
+def has_profiles(store: SqlStore) -> bool:
+    with store.begin() as connection:
+        return connection.execute(sa.select(feature_snapshots.c.customer_id).limit(1)).first() is not None

@@ -1,0 +1,115 @@
+"""What the engine knows about a customer at decision time, read from the operational store.
+
+One loader serves both paths: the API asks for one customer, the outbound run for thousands
+at a time; the queries are the same, with ``IN`` lists of different lengths.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from savile.features.catalogue import product_slugs
+from savile.identity._queries import linked_on
+from savile.store.tables import consents, contacts, customer_links, customers, feature_snapshots, holdings
+
+CONTACT_HISTORY = 500  # newest contacts per customer the engine reads (caps, cooldowns, impressions)
+GOLDEN_ATTRIBUTES = ("first_name", "last_name", "birth_date", "gender", "email", "phone", "city", "postcode", "country",
+                     "language", "customer_since", "income_annual", "employment_status")
+
+
+@dataclass(frozen=True)
+class Contact:
+    action_id: str
+    channel: str
+    kind: str
+    marketing: bool
+    occurred_at: datetime
+    decision_id: str | None
+
+
+@dataclass
+class CustomerState:
+    customer_id: str
+    attributes: dict[str, Any]
+    features: dict[str, Any] = field(default_factory=dict)
+    scores: dict[str, float] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    flags: dict[str, Any] = field(default_factory=dict)
+    segment: str | None = None
+    held: set[str] = field(default_factory=set)
+    consents: dict[tuple[str, str | None], tuple[bool, datetime]] = field(default_factory=dict)
+    contacts: list[Contact] = field(default_factory=list)
+    model_version: str | None = None
+    as_of: date | None = None
+
+    def granted(self, purpose: str, channel: str | None) -> bool:
+        """The newest of the channel's own record and the every-channel record decides; no record = not granted."""
+        found = [self.consents[key] for key in ((purpose, channel), (purpose, None)) if key in self.consents]
+        return max(found, key=lambda entry: entry[1])[0] if found else False
+
+    def age(self, today: date) -> int | None:
+        if "age_years" in self.features:
+            return int(self.features["age_years"])
+        born = self.attributes.get("birth_date")
+        if not born:
+            return None
+        born = date.fromisoformat(born) if isinstance(born, str) else born
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    def open_applications(self, product_codes: list[str]) -> set[str]:
+        """Products with an application started and neither abandoned nor (yet) held."""
+        out = set()
+        for code, slug in product_slugs(product_codes).items():
+            started = self.features.get(f"application_started_{slug}_90d", 0)
+            abandoned = self.features.get(f"application_abandoned_{slug}_90d", 0)
+            if started > abandoned and code not in self.held:
+                out.add(code)
+        return out
+
+
+def load_states(connection: sa.Connection, customer_ids: list[str]) -> dict[str, CustomerState]:
+    """The state of every active customer in ``customer_ids`` (missing or merged ids are left out)."""
+    golden = connection.execute(sa.select(customers).where(customers.c.customer_id.in_(customer_ids),
+                                                           customers.c.status == "active")).mappings().all()
+    states = {row["customer_id"]: CustomerState(row["customer_id"], {k: _plain(row[k]) for k in GOLDEN_ATTRIBUTES if row[k] is not None})
+              for row in golden}
+    ids = list(states)
+    if not ids:
+        return states
+    held = sa.select(customer_links.c.customer_id, holdings.c.product_code).join(customer_links, linked_on(holdings)).where(
+        customer_links.c.customer_id.in_(ids), holdings.c.closed_at.is_(None))
+    for customer_id, product_code in connection.execute(held):
+        states[customer_id].held.add(product_code)
+    given = sa.select(customer_links.c.customer_id, consents.c.purpose, consents.c.channel, consents.c.granted, consents.c.recorded_at
+                      ).join(customer_links, linked_on(consents)).where(customer_links.c.customer_id.in_(ids))
+    for customer_id, purpose, channel, granted, recorded_at in connection.execute(given):
+        entries = states[customer_id].consents
+        if (purpose, channel) not in entries or recorded_at > entries[(purpose, channel)][1]:  # newest wins, any source
+            entries[(purpose, channel)] = (bool(granted), recorded_at)
+    for row in connection.execute(sa.select(feature_snapshots).where(feature_snapshots.c.customer_id.in_(ids))).mappings():
+        state = states[row["customer_id"]]
+        state.features, state.segment, state.as_of = row["features"] or {}, row["segment"], row["as_of"]
+        state.scores, state.reasons, state.flags = row["scores"] or {}, row["reasons"] or {}, row["flags"] or {}
+        state.model_version = row["model_version"]
+    history: dict[str, list[Contact]] = defaultdict(list)
+    recent = sa.select(contacts).where(contacts.c.customer_id.in_(ids)).order_by(contacts.c.occurred_at.desc()).limit(
+        CONTACT_HISTORY * len(ids))
+    for row in connection.execute(recent).mappings():
+        if len(history[row["customer_id"]]) < CONTACT_HISTORY:
+            history[row["customer_id"]].append(Contact(row["action_id"], row["channel"], row["kind"], row["marketing"],
+                                                       row["occurred_at"], row["decision_id"]))
+    for customer_id, entries in history.items():
+        states[customer_id].contacts = entries
+    return states
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return float(value) if isinstance(value, Decimal) else value

@@ -35,9 +35,10 @@ def add_customer(store: SqlStore, customer_id: str, *, birth_date: date | None =
     grants = {("marketing", "email"): True, ("marketing", "in_app"): True, ("profiling", None): True} if grants is None else grants
     source_id = f"src-{customer_id}"
     with store.begin() as connection:
+        values = {"first_name": "Alex", "last_name": "Doe", "email": f"{customer_id}@example.org", "phone": "+447700900000", **attributes}
         connection.execute(sa.insert(customers).values(
-            customer_id=customer_id, status="active", first_name="Alex", last_name="Doe", birth_date=birth_date, language=language,
-            email=f"{customer_id}@example.org", phone="+447700900000", record_count=1, created_at=NOW, updated_at=NOW, **attributes))
+            customer_id=customer_id, status="active", birth_date=birth_date, language=language, record_count=1, created_at=NOW,
+            updated_at=NOW, **values))
         connection.execute(sa.insert(customer_links).values(source="core", source_customer_id=source_id, customer_id=customer_id,
                                                             method="single", linked_at=NOW))
         for i, code in enumerate(held):

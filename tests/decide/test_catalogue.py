@@ -88,3 +88,10 @@ def test_customer_values_render_as_text_not_markup() -> None:
 
 def test_persian_is_right_to_left() -> None:
     assert direction("fa") == "rtl" and direction("fa-IR") == "rtl" and direction("ru") == "ltr"
+
+
+def test_the_default_catalogue_passes_its_own_validation(tmp_path: Path) -> None:
+    from savile.decide.editor import write_catalogue
+
+    written = write_catalogue(load_catalogue(None, PRODUCTS), tmp_path / "catalogue")
+    assert len(load_catalogue(tmp_path / "catalogue", PRODUCTS, FEATURES).actions) == written

@@ -23,7 +23,7 @@ OFFER_CONTENT = {
 
 BUILT_IN: list[dict[str, Any]] = [
     {
-        "id": "support_money_worries", "kind": "support", "generic": True, "propensity": 1.0, "value": 0, "lever": 1.0,
+        "id": "support_money_worries", "kind": "support", "propensity": 1.0, "value": 0, "lever": 1.0,
         "description": "Free, confidential help for customers showing signs of financial difficulty",
         "eligibility": {"field": "flag.financial_difficulty", "eq": True},
         "content": {

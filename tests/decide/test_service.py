@@ -1,0 +1,96 @@
+"""The engine against a real store: logging, caps under concurrency, append-only evidence."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from savile.decide import DecisionPolicy, DecisionRequest, DecisionService, load_catalogue, load_products
+from savile.decide.log import record_response
+from savile.store import SqlStore
+from savile.store.tables import APPEND_ONLY, contacts, decisions
+from tests.decide.helpers import NOW, add_customer, add_products
+
+
+def service(store: SqlStore, policy: DecisionPolicy | None = None) -> DecisionService:
+    add_products(store)
+    return DecisionService(store, load_catalogue(None, load_products(store)), policy or DecisionPolicy())
+
+
+def test_a_decision_is_logged_with_every_candidate_and_presented(store: SqlStore) -> None:
+    engine = service(store)
+    add_customer(store, "c1")
+    made = engine.decide(DecisionRequest("c1", "email", NOW, limit=2, seed=7), actor="key1")
+    trace = engine.trace(made.decision_id)
+    assert trace["customer_id"] == "c1" and trace["actor"] == "key1" and trace["request"]["seed"] == 7
+    assert {c["action_id"] for c in trace["candidates"]} == set(engine.catalogue.by_id)
+    assert [c["action_id"] for c in trace["chosen"]] == [a.action_id for a in made.actions]
+    assert all(c["reason"] for c in trace["candidates"] if c["status"] == "dropped")
+    with store.begin() as connection:
+        shown = connection.execute(sa.select(contacts.c.action_id).where(contacts.c.decision_id == made.decision_id)).scalars().all()
+    assert sorted(shown) == sorted(a.action_id for a in made.actions)
+
+
+@pytest.mark.parametrize("table", APPEND_ONLY)
+def test_the_evidence_tables_refuse_updates_and_deletes(store: SqlStore, table: str) -> None:
+    engine = service(store)
+    add_customer(store, "c1")
+    engine.decide(DecisionRequest("c1", "email", NOW, seed=1))
+    from savile.api.access import Caller, audit
+    audit(store, Caller("k", "admin", "ops"), "customer.read", "c1")
+    target = sa.table(table)
+    for statement in (sa.text(f"UPDATE {table} SET actor = 'x'") if table != "contacts" else sa.text("UPDATE contacts SET kind = 'x'"),
+                      sa.delete(target)):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), store.begin() as connection:
+            connection.execute(statement)
+
+
+def test_a_decline_by_event_suppresses_the_action_everywhere(store: SqlStore) -> None:
+    engine = service(store)
+    add_customer(store, "c1", grants={("marketing", None): True, ("profiling", None): True})
+    first = engine.decide(DecisionRequest("c1", "email", NOW, limit=1, seed=1))
+    declined = first.actions[0].action_id
+    with store.begin() as connection:
+        assert record_response(connection, event_id="e1", customer_id="c1", action_id=declined, channel="email", kind="decline",
+                               occurred_at=NOW + timedelta(minutes=1), decision_id=first.decision_id, marketing=True)
+        assert not record_response(connection, event_id="e1", customer_id="c1", action_id=declined, channel="email", kind="decline",
+                                   occurred_at=NOW + timedelta(minutes=1), decision_id=first.decision_id, marketing=True)
+    later = engine.decide(DecisionRequest("c1", "mobile_app", NOW + timedelta(hours=1), limit=5, seed=1))
+    assert declined not in [a.action_id for a in later.actions]
+    reason = next(c for c in later.candidates if c.action_id == declined)
+    assert reason.reason == "declined_recently"
+
+
+def test_caps_hold_when_many_requests_for_one_customer_arrive_at_once(store: SqlStore) -> None:
+    engine = service(store, DecisionPolicy(channel_caps={"email": 2}, overall_cap=50))
+    add_customer(store, "c1", held=("CURR",), grants={("marketing", "email"): True, ("profiling", None): True})
+    store.engine.pool.dispose()
+
+    def one(seed: int) -> int:
+        made = engine.decide(DecisionRequest("c1", "email", NOW, limit=1, seed=seed))
+        return sum(engine.catalogue.by_id[a.action_id].is_marketing for a in made.actions)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        sent = sum(pool.map(one, range(16)))
+    assert sent == 2
+    with store.begin() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(decisions)).scalar() == 16
+
+
+def test_outbound_writes_the_contract_file_once_per_customer_with_something_to_send(store: SqlStore, tmp_path) -> None:
+    engine = service(store)
+    add_customer(store, "c1")
+    add_customer(store, "c2", grants={})  # no consent at all: only service or support could go out
+    add_customer(store, "c3", birth_date=None, email=None)
+    out = tmp_path / "email.csv"
+    written = engine.outbound("email", out, NOW)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "customer_id,action_id,product_code,score"
+    rows = [line.split(",") for line in lines[1:]]
+    assert len(rows) == written and len({r[0] for r in rows}) == len(rows)
+    by_customer = {r[0]: r for r in rows}
+    assert "c2" not in by_customer or not engine.catalogue.by_id[by_customer["c2"][1]].is_marketing
+    assert by_customer["c1"][2] in ("", "SAVE", "CARD", "LOAN")

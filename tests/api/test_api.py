@@ -81,7 +81,8 @@ def test_a_decision_answers_in_the_contract_shape_and_its_trace_is_private_to_it
     assert set(body) == {"decision_id", "customer_id", "actions"} and body["customer_id"] == "c1"
     for action in body["actions"]:
         assert set(action) == {"action_id", "product_code", "score", "reasons", "content"}
-        assert action["content"]["direction"] == "rtl"  # c1 reads Persian
+        assert action["content"]["direction"] == ("rtl" if action["content"]["language"] == "fa" else "ltr")
+    assert any(a["content"]["language"] == "fa" for a in body["actions"])  # c1 reads Persian
     path = f"/v1/decisions/{body['decision_id']}"
     assert call(client, keys["channel"], "GET", path).json()["candidates"]
     assert call(client, keys["other_channel"], "GET", path).status_code == 403

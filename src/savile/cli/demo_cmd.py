@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -55,6 +56,10 @@ def demo(
         timings.append(("train + recommend", time.perf_counter() - started,
                         f"{len(builder.catalogue())} features, MAP@3 {meta['metrics']['map@3']:.3f} "
                         f"(popularity {meta['metrics']['popularity_map@3']:.3f}), {len(recommendations):,} recommendations"))
+        started = time.perf_counter()
+        decisions, outbound = _decide(opened, summary.end, workspace)
+        timings.append(("refresh + decide", time.perf_counter() - started,
+                        f"profiles as of {summary.end}; outbound email run: {sum(outbound.values()):,} actions"))
     print_report(report)
     table = Table(title="Savile demo", title_justify="left")
     for column in ("stage", "seconds", "what it did"):
@@ -66,6 +71,49 @@ def demo(
     if example:
         console.print(f"One person seen in several systems: savile customer show {example} -w {workspace}", soft_wrap=True)
     _show_recommendations(recommendations)
+    _show_decisions(decisions, outbound)
+
+
+def _decide(workspace: Workspace, as_of, folder: Path):  # type: ignore[no-untyped-def]
+    """Profiles as of the data's last day, three online decisions and an outbound email run.
+    Nothing is left running: the API is not started (savile serve does that)."""
+    from collections import Counter
+    from datetime import datetime, timezone
+
+    from savile.cli.decide_cmd import decision_service, refresh
+    from savile.decide import DecisionRequest
+    from savile.store.tables import feature_snapshots
+
+    refresh(workspace, as_of)
+    service = decision_service(workspace)
+    now = datetime.now(timezone.utc)
+    with workspace.store.begin() as connection:
+        rows = connection.execute(sa.select(feature_snapshots.c.customer_id, feature_snapshots.c.flags)
+                                  .join(golden_customers, golden_customers.c.customer_id == feature_snapshots.c.customer_id)
+                                  .where(golden_customers.c.language == "fa").limit(200)).all()
+        plain = connection.execute(sa.select(feature_snapshots.c.customer_id).order_by(feature_snapshots.c.customer_id).limit(1)).scalar()
+        troubled = connection.execute(sa.select(feature_snapshots.c.customer_id, feature_snapshots.c.flags).limit(5000)).all()
+    picks = [plain] + [r[0] for r in rows[:1]] + [r[0] for r in troubled if (r[1] or {}).get("financial_difficulty")][:1]
+    decisions = [service.decide(DecisionRequest(customer_id, "mobile_app", now, limit=2, seed=1), actor="demo") for customer_id in picks]
+    out = folder / "outbound-email.csv"
+    service.outbound("email", out, now, actor="demo")
+    with out.open(encoding="utf-8") as handle:
+        outbound = Counter(line.split(",")[1] for line in list(handle)[1:])
+    return decisions, outbound
+
+
+def _show_decisions(decisions: list, outbound: dict) -> None:  # type: ignore[type-arg]
+    table = Table(title="next best actions on mobile_app, with reasons (full traces: GET /v1/decisions/{id})", title_justify="left")
+    for column in ("customer", "action", "score", "why", "message", "dropped"):
+        table.add_column(column)
+    for decision in decisions:
+        dropped = Counter(c.reason for c in decision.candidates if c.status == "dropped")
+        summary = ", ".join(f"{reason} {n}" for reason, n in dropped.most_common(4))
+        for action in decision.actions:
+            table.add_row(decision.customer_id, action.action_id, f"{action.score:.3f}", "; ".join(action.reasons),
+                          action.content["subject"], summary)
+    console.print(table)
+    console.print("outbound email run: " + ", ".join(f"{action} {n:,}" for action, n in sorted(outbound.items(), key=lambda i: -i[1])))
 
 
 def _show_recommendations(rows: list[dict]) -> None:  # type: ignore[type-arg]

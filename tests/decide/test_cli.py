@@ -1,0 +1,78 @@
+"""The decision commands on the small synthetic bank (a private copy: decisions are append-only)."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from savile.cli import app
+from savile.cli._common import console
+from savile.workspace import Workspace
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    if result.exit_code == 1 and result.exception:  # a crash, not a refusal: show it
+        raise result.exception
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def bank_copy(small_bank: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("SAVILE_DATABASE_URL", raising=False)
+    monkeypatch.setattr(console, "_width", 250)  # tables wide enough to show whole ids
+    target = tmp_path / "ws"
+    target.mkdir()
+    for path in small_bank.path.iterdir():  # databases with their write-ahead logs
+        if path.name.startswith(("savile.db", "analytics.duckdb")):
+            shutil.copy(path, target / path.name)
+    (target / "savile.toml").write_text("[savile]\n", encoding="utf-8")
+    return target
+
+
+def test_outbound_run_follows_consent_and_the_contract_shape(bank_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "email.csv"
+    code, output = run("decide", "--channel", "email", "--out", str(out), "--now", "2026-11-01T09:00:00Z", "--workspace", str(bank_copy))
+    assert code == 0, output
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and list(rows[0]) == ["customer_id", "action_id", "product_code", "score"]
+    assert len({r["customer_id"] for r in rows}) == len(rows)  # one action per customer
+    from savile.decide import DecisionService, load_policy
+    from savile.decide.state import load_states
+    from savile.store import SqlStore
+
+    store = SqlStore(f"sqlite:///{bank_copy / 'savile.db'}")
+    service = DecisionService.open(store, None, load_policy(None))
+    with store.begin() as connection:
+        states = load_states(connection, [r["customer_id"] for r in rows])
+    for row in rows:
+        item = service.catalogue.by_id[row["action_id"]]
+        if item.is_marketing:
+            assert states[row["customer_id"]].granted("marketing", "email"), row
+        assert (row["product_code"] or None) == item.action.product_code
+    store.dispose()
+    code, output = run("decide", "--channel", "pigeon", "--out", str(out), "--workspace", str(bank_copy))
+    assert code == 2 and "--channel must be one of" in output
+
+
+def test_catalogue_check_lists_problems_and_apikeys_round_trip(bank_copy: Path) -> None:
+    code, output = run("catalogue", "check", "--workspace", str(bank_copy))
+    assert code == 0 and "support_money_worries" in output
+    assert run("catalogue", "export", "--workspace", str(bank_copy))[0] == 0
+    (bank_copy / "catalogue" / "broken.yaml").write_text("id: broken\nkind: offer\nproduct_code: NOPE\ncontent: {en: {body: x}}\n")
+    code, output = run("catalogue", "check", "--workspace", str(bank_copy))
+    assert code == 2 and "broken.yaml" in output and "product_code" in output
+    code, output = run("apikey", "create", "--role", "channel", "--name", "app", "--workspace", str(bank_copy))
+    assert code == 0 and output.strip().startswith("sav_")
+    key_id = output.strip().split("_")[1]
+    code, output = run("apikey", "list", "--workspace", str(bank_copy))
+    assert key_id in output and "sav_" not in output  # secrets are never listed
+    assert run("apikey", "revoke", key_id, "--workspace", str(bank_copy))[0] == 0
+    assert run("apikey", "create", "--role", "root", "--name", "x", "--workspace", str(bank_copy))[0] == 2

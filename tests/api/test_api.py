@@ -120,7 +120,7 @@ def test_unknown_customers_are_404_not_500(api) -> None:  # noqa: ANN001
     assert call(client, keys["analyst"], "GET", "/v1/decisions/nobody").status_code == 404
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
                            max_leaves=10)
 

@@ -188,9 +188,10 @@ def _content(item: CatalogueAction, state: CustomerState, channel: str) -> dict[
 
 def inputs_digest(state: CustomerState, request: DecisionRequest, catalogue: Catalogue) -> str:
     """sha256 of everything the engine read: replaying the same inputs must give the same decision."""
-    facts = asdict(state)
+    facts = {k: v for k, v in vars(state).items() if k not in ("consents", "held", "contacts")}  # shallow: no deep copy
     facts["consents"] = sorted(f"{purpose}/{channel}={granted}@{when}" for (purpose, channel), (granted, when) in state.consents.items())
     facts["held"] = sorted(state.held)
-    payload = {"state": facts, "request": asdict(request), "catalogue": catalogue.version}
+    facts["contacts"] = [tuple(vars(c).values()) for c in state.contacts]
+    payload = {"state": facts, "request": vars(request), "catalogue": catalogue.version}
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

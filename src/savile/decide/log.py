@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -33,7 +32,7 @@ def append(connection: sa.Connection, made: list[Decision], mode: str, actor: st
     connection.execute(sa.insert(decisions), [{
         "decision_id": d.decision_id, "decided_at": d.decided_at, "customer_id": d.customer_id, "channel": d.channel,
         "placement": d.placement, "mode": mode, "inputs_digest": d.inputs_digest, "model_versions": d.model_versions,
-        "request": d.request, "candidates": [asdict(c) for c in d.candidates],
+        "request": d.request, "candidates": [dict(vars(c)) for c in d.candidates],
         "chosen": [{"action_id": a.action_id, "rank": a.rank, "score": a.score, "probability": a.probability} for a in d.actions],
         "actor": actor,
     } for d in made])

@@ -1,0 +1,180 @@
+"""Decision API latency and throughput over loopback, against a FastAPI hello-world floor.
+
+    python benchmarks/decision_api.py --customers 1000000 --seconds 20 --concurrency 16
+
+Fills a workspace's operational store (SQLite) with N customers, each with holdings, consents
+and an online profile (features, propensities, flags) — the rows a decision reads — then serves
+``savile serve``'s app and a one-line FastAPI app with uvicorn (one process each, in turn) and
+drives each with concurrent keep-alive clients from another process. Prints p50/p99 latency and
+requests per second for both; compare the ratio, since the client shares the machine's cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+PRODUCTS = [("CURR", "Current account", "current_account", 0, 80), ("SAVE", "Saver", "savings", 0, 60),
+            ("CARD", "Credit card", "credit_card", 1, 150), ("LOAN", "Loan", "personal_loan", 1, 400),
+            ("INS", "Home insurance", "insurance", 0, 90), ("INV", "Investments", "investment", 0, 180)]
+
+
+def fill(workspace: Path, customers: int) -> list[str]:
+    from savile.workspace import init_workspace
+
+    opened = init_workspace(workspace)
+    now = datetime.now(timezone.utc).isoformat(sep=" ")
+    rng = random.Random(1)
+    ids = [f"c{i:07d}" for i in range(customers)]
+    raw = opened.store.engine.raw_connection()
+    cursor = raw.cursor()
+    cursor.executemany("INSERT INTO products (product_code, name, category, is_credit, annual_value) VALUES (?,?,?,?,?)",
+                       [(c, n, k, credit, str(v)) for c, n, k, credit, v in PRODUCTS])
+    for start in range(0, customers, 50_000):
+        chunk = ids[start : start + 50_000]
+        cursor.executemany("INSERT INTO customers (customer_id, status, first_name, last_name, birth_date, language, email, record_count, "
+                           "created_at, updated_at) VALUES (?, 'active', 'Alex', 'Doe', ?, ?, 'a@example.org', 1, ?, ?)",
+                           [(c, date(1950 + rng.randrange(55), 1 + rng.randrange(12), 1).isoformat(), rng.choice(["en", "en", "ru", "fa"]),
+                             now, now) for c in chunk])
+        cursor.executemany("INSERT INTO customer_links (source, source_customer_id, customer_id, method, linked_at) "
+                           "VALUES ('core', ?, ?, 'single', ?)", [(c, c, now) for c in chunk])
+        cursor.executemany("INSERT INTO holdings (account_id, source, source_customer_id, product_code, opened_at) VALUES (?, 'core', ?, ?, '2020-01-01')",
+                           [(f"{c}-{p}", c, p) for c in chunk for p in ("CURR",) + (("SAVE",) if rng.random() < 0.4 else ())])
+        cursor.executemany("INSERT INTO consents (record_key, source, source_customer_id, purpose, channel, granted, recorded_at) "
+                           "VALUES (?, 'core', ?, ?, ?, ?, ?)",
+                           [(f"{c}|{purpose}|{channel}", c, purpose, channel, int(rng.random() < 0.8), now)
+                            for c in chunk for purpose, channel in (("marketing", "in_app"), ("marketing", "email"), ("profiling", None))])
+        cursor.executemany("INSERT INTO feature_snapshots (customer_id, as_of, features, segment, computed_at, scores, reasons, flags, model_version) "
+                           "VALUES (?, '2026-10-31', ?, 'segment 1', ?, ?, ?, ?, 'bench')",
+                           [(c, json.dumps({"age_years": 30, "txn_count_30d": rng.randrange(80), "tenure_days": 900}), now,
+                             json.dumps({p[0]: round(rng.random() / 10, 4) for p in PRODUCTS}), json.dumps({"SAVE": "txn_count_30d=12"}),
+                             json.dumps({"financial_difficulty": rng.random() < 0.03}))
+                            for c in chunk])
+        raw.commit()
+        print(f"  filled {start + len(chunk):,} customers", flush=True)
+    raw.close()
+    opened.close()
+    return ids
+
+
+HELLO = """
+from fastapi import FastAPI
+app = FastAPI()
+@app.post("/hello")
+def hello(body: dict) -> dict:
+    return {"hello": "world"}
+"""
+
+SAVILE = """
+from pathlib import Path
+from savile.api import create_app
+from savile.workspace import find_workspace
+app = create_app(find_workspace(Path({workspace!r})))
+"""
+
+
+def serve(code: str, port: int, folder: Path) -> subprocess.Popen:  # type: ignore[type-arg]
+    module = folder / f"app_{port}.py"
+    module.write_text(code, encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", f"app_{port}:app", "--port", str(port), "--log-level", "warning",
+                                "--no-access-log"], cwd=folder)
+    import httpx
+
+    for _ in range(600):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1)
+            return process
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+async def drive(url: str, bodies: list[str], headers: dict[str, str], seconds: float, concurrency: int) -> list[float]:
+    import httpx
+
+    latencies: list[float] = []
+    stop = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        async def worker(offset: int) -> None:
+            i = offset
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                answer = await client.post(url, content=bodies[i % len(bodies)], headers=headers)
+                latencies.append(time.perf_counter() - started)
+                if answer.status_code != 200:
+                    raise RuntimeError(f"{answer.status_code}: {answer.text[:200]}")
+                i += concurrency
+        await asyncio.gather(*(worker(k) for k in range(concurrency)))
+    return latencies
+
+
+def client(url: str, bodies: list[str], headers: dict[str, str], seconds: float, concurrency: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    queue.put(asyncio.run(drive(url, bodies, headers, seconds, concurrency)))
+
+
+def measure(name: str, url: str, bodies: list[str], headers: dict[str, str], seconds: float, concurrency: int) -> None:
+    queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    warm = multiprocessing.Process(target=client, args=(url, bodies[:2000], headers, 2.0, concurrency, queue))
+    warm.start()
+    queue.get()
+    warm.join()
+    process = multiprocessing.Process(target=client, args=(url, bodies, headers, seconds, concurrency, queue))
+    process.start()
+    latencies = sorted(queue.get())
+    process.join()
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[int(len(latencies) * 0.99)] * 1000
+    print(f"{name:<12} {len(latencies) / seconds:>9,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   ({len(latencies):,} requests)", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workspace", type=Path, default=None, help="reuse a filled workspace")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="savile-bench-"))
+    workspace = args.workspace or folder / "ws"
+    started = time.perf_counter()
+    if args.workspace is None:
+        ids = fill(workspace, args.customers)
+        print(f"filled {args.customers:,} customers in {time.perf_counter() - started:.0f} s")
+    else:
+        ids = [f"c{i:07d}" for i in range(args.customers)]
+    from savile.api import create_key
+    from savile.workspace import find_workspace
+
+    with find_workspace(workspace) as opened:
+        key = create_key(opened.store, "channel", "benchmark")
+    rng = random.Random(2)
+    bodies = [json.dumps({"customer": {"customer_id": rng.choice(ids)}, "channel": "mobile_app", "limit": 3}) for _ in range(200_000)]
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    print(f"{args.concurrency} concurrent keep-alive clients, {args.seconds:.0f} s each, one uvicorn process per server")
+    hello = serve(HELLO, 8765, folder)
+    try:
+        measure("hello-world", "http://127.0.0.1:8765/hello", ['{"a": 1}'], headers, args.seconds, args.concurrency)
+    finally:
+        hello.terminate()
+        hello.wait()
+    savile = serve(SAVILE.format(workspace=str(workspace)), 8766, folder)
+    try:
+        measure("decisions", "http://127.0.0.1:8766/v1/decisions", bodies, headers, args.seconds, args.concurrency)
+    finally:
+        savile.terminate()
+        savile.wait()
+
+
+if __name__ == "__main__":
+    main()

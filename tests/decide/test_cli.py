@@ -76,3 +76,31 @@ def test_catalogue_check_lists_problems_and_apikeys_round_trip(bank_copy: Path) 
     assert key_id in output and "sav_" not in output  # secrets are never listed
     assert run("apikey", "revoke", key_id, "--workspace", str(bank_copy))[0] == 0
     assert run("apikey", "create", "--role", "root", "--name", "x", "--workspace", str(bank_copy))[0] == 2
+
+
+def test_a_decline_ingested_in_batch_suppresses_the_action_after_refresh(bank_copy: Path, tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from savile.decide import DecisionRequest, DecisionService, load_policy, load_states
+    from savile.decide.steps import suppression
+    from savile.store import DuckDBAnalyticalStore, SqlStore
+
+    store = SqlStore(f"sqlite:///{bank_copy / 'savile.db'}")
+    analytics = DuckDBAnalyticalStore(bank_copy / "analytics.duckdb")
+    customer_id, source, source_id = analytics.run("SELECT customer_id, source, source_customer_id FROM customer_map ORDER BY 1 LIMIT 1")[0]
+    for event_id in ("resp-1", "resp-1"):  # sent twice: one contact
+        analytics.run(f"""INSERT INTO interactions (event_id, occurred_at, channel, event_type, source, source_customer_id, properties)
+                          SELECT '{event_id}', TIMESTAMPTZ '2026-10-30 10:00:00+00', 'sms', 'offer_decline', '{source}', '{source_id}',
+                                 '{{"action_id": "support_money_worries"}}'
+                          WHERE NOT EXISTS (SELECT 1 FROM interactions WHERE event_id = '{event_id}')""")
+    analytics.close()
+    assert run("refresh", "--as-of", "2026-10-31", "--workspace", str(bank_copy))[0] == 0
+    assert run("refresh", "--as-of", "2026-10-31", "--workspace", str(bank_copy))[0] == 0  # idempotent
+    with store.begin() as connection:
+        assert connection.exec_driver_sql("SELECT kind, marketing FROM contacts WHERE event_id = 'resp-1'").all() == [("decline", 0)]
+        state = load_states(connection, [customer_id])[customer_id]
+    service = DecisionService.open(store, None, load_policy(None))
+    request = DecisionRequest(customer_id, "email", datetime(2026, 11, 1, tzinfo=timezone.utc))
+    verdict = suppression(service.catalogue.by_id["support_money_worries"], state, request, service.policy, None)
+    assert verdict is not None and verdict[0] == "declined_recently" and "sms" in verdict[1]
+    store.dispose()

@@ -28,10 +28,17 @@ def refresh_command(as_of: AsOf, workspace: WorkspaceOption = Path(".")) -> None
 
 
 def refresh(workspace: Workspace, day):  # type: ignore[no-untyped-def]
-    from savile.decide import refresh_profiles
+    """Profiles as of ``day``, and offer responses that arrived in batch into the contact history."""
+    from savile.api import catalogue_folder
+    from savile.decide import MARKETING_KINDS, load_catalogue, load_products, refresh_profiles
+    from savile.decide.responses import import_responses
 
     with console.status(f"refreshing profiles as of {day} ..."):
-        return refresh_profiles(workspace.store, workspace.analytics, registry(workspace), day)
+        summary = refresh_profiles(workspace.store, workspace.analytics, registry(workspace), day)
+        kinds = {a.id: a.kind for a in load_catalogue(catalogue_folder(workspace.path), load_products(workspace.store)).actions}
+        # an action the catalogue no longer knows still counts against caps: the customer saw marketing
+        import_responses(workspace.store, workspace.analytics, lambda action: kinds.get(action, "offer") in MARKETING_KINDS)
+    return summary
 
 
 @friendly_errors

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -138,7 +137,3 @@ def test_openapi_has_stable_operation_ids(api) -> None:  # noqa: ANN001
     operations = {op["operationId"] for path in client.get("/openapi.json").json()["paths"].values() for op in path.values()}
     assert {"create_decision", "get_decision", "get_customer", "list_actions", "put_action", "list_audit"} <= operations
 
-
-def test_catalogue_folder_is_in_the_workspace(api) -> None:  # noqa: ANN001
-    _, _, workspace = api
-    assert Path(workspace.path, "catalogue").parent == workspace.path

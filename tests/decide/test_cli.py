@@ -82,7 +82,7 @@ def test_a_decline_ingested_in_batch_suppresses_the_action_after_refresh(bank_co
     from datetime import datetime, timezone
 
     from savile.decide import DecisionRequest, DecisionService, load_policy, load_states
-    from savile.decide.steps import suppression
+    from savile.decide.steps import Facts, suppression
     from savile.store import DuckDBAnalyticalStore, SqlStore
 
     store = SqlStore(f"sqlite:///{bank_copy / 'savile.db'}")
@@ -101,6 +101,7 @@ def test_a_decline_ingested_in_batch_suppresses_the_action_after_refresh(bank_co
         state = load_states(connection, [customer_id])[customer_id]
     service = DecisionService.open(store, None, load_policy(None))
     request = DecisionRequest(customer_id, "email", datetime(2026, 11, 1, tzinfo=timezone.utc))
-    verdict = suppression(service.catalogue.by_id["support_money_worries"], state, request, service.policy, None)
+    facts = Facts.of(state, request, service.catalogue, service.policy)
+    verdict = suppression(service.catalogue.by_id["support_money_worries"], state, request, service.policy, facts)
     assert verdict is not None and verdict[0] == "declined_recently" and "sms" in verdict[1]
     store.dispose()

@@ -56,18 +56,20 @@ class CatalogueError(SavileError, ValueError):
 
 @dataclass
 class Catalogue:
+    """Actions as loaded; never changed in place (an edit builds a new catalogue), so what is
+    derived from them is computed once here rather than on every decision."""
+
     actions: list[CatalogueAction]
     origin: str
     by_id: dict[str, CatalogueAction] = field(init=False)
+    product_codes: list[str] = field(init=False)
+    version: str = field(init=False)  # a digest of every definition: decisions log which catalogue they used
 
     def __post_init__(self) -> None:
         self.by_id = {action.id: action for action in self.actions}
-
-    @property
-    def version(self) -> str:
-        """A digest of every definition: decisions log which catalogue they used."""
+        self.product_codes = sorted({a.action.product_code for a in self.actions if a.action.product_code})
         text = json.dumps([a.action.model_dump(mode="json", by_alias=True) for a in self.actions], sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        self.version = hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def load_catalogue(folder: Path | None, products: dict[str, Product], features: set[str] | None = None) -> Catalogue:

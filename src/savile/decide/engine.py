@@ -22,7 +22,7 @@ from savile.decide.conditions import evaluate
 from savile.decide.content import direction, render
 from savile.decide.policy import DecisionPolicy
 from savile.decide.state import CustomerState
-from savile.decide.steps import STEPS, Facts, caps_left, is_flagged
+from savile.decide.steps import STEPS, Facts, is_flagged
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class Decision:
 
 def decide(decision_id: str, state: CustomerState, request: DecisionRequest, catalogue: Catalogue,
            policy: DecisionPolicy) -> Decision:
-    facts = Facts.of(state, request, catalogue)
+    facts = Facts.of(state, request, catalogue, policy)
     candidates = []
     for item in catalogue.actions:
         candidate = Candidate(item.id, item.kind, item.action.product_code)
@@ -111,7 +111,7 @@ def _arbitrate(candidates: list[Candidate], state: CustomerState, request: Decis
         _score(candidate, catalogue.by_id[candidate.action_id], state, policy, facts)
     support_first = is_flagged(state, policy)
     ranked.sort(key=lambda c: (not (support_first and c.kind == "support"), -(c.score or 0.0), c.action_id))
-    marketing_left = caps_left(state, request, policy)
+    marketing_left = facts.marketing_left
     rng = random.Random(request.seed)
     chosen: list[ChosenAction] = []
     while ranked and len(chosen) < request.limit:

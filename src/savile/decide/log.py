@@ -17,7 +17,7 @@ def lock_customers(connection: sa.Connection, customer_ids: list[str], now: date
     """Take each customer's counter row for the rest of the transaction, so that concurrent
     decisions for one customer run one after the other and caps and cooldowns hold. The write
     comes first: on SQLite it takes the database's write lock before anything is read."""
-    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(contact_counters)
+    insert = _dialect_insert(connection)(contact_counters)
     statement = insert.values([{"customer_id": c, "decisions": 1, "last_decided_at": now} for c in sorted(customer_ids)])
     connection.execute(statement.on_conflict_do_update(
         index_elements=[contact_counters.c.customer_id],
@@ -46,13 +46,19 @@ def append(connection: sa.Connection, made: list[Decision], mode: str, actor: st
 def record_response(connection: sa.Connection, *, event_id: str, customer_id: str, action_id: str, channel: str, kind: str,
                     occurred_at: datetime, decision_id: str | None, marketing: bool) -> bool:
     """A customer's response to an action (idempotent by ``event_id``); False when seen before."""
-    seen = connection.execute(sa.select(contacts.c.contact_id).where(contacts.c.event_id == event_id)).first()
-    if seen:
-        return False
-    connection.execute(sa.insert(contacts).values(customer_id=customer_id, action_id=action_id, channel=channel, kind=kind,
-                                                  marketing=marketing, occurred_at=occurred_at, decision_id=decision_id,
-                                                  event_id=event_id))
-    return True
+    return insert_responses(connection, [{"event_id": event_id, "customer_id": customer_id, "action_id": action_id, "channel": channel,
+                                          "kind": kind, "occurred_at": occurred_at, "decision_id": decision_id,
+                                          "marketing": marketing}]) == 1
+
+
+def insert_responses(connection: sa.Connection, rows: list[dict[str, Any]]) -> int:
+    """Insert response contacts, skipping event ids already recorded (the unique key decides, so
+    two workers racing on one event still record it once); returns the rows inserted."""
+    if not rows:
+        return 0
+    statement = (_dialect_insert(connection)(contacts).on_conflict_do_nothing(index_elements=[contacts.c.event_id])
+                 .returning(contacts.c.contact_id))  # counted from what came back: drivers' executemany rowcounts differ
+    return len(connection.execute(statement, rows).all())
 
 
 def read_decision(connection: sa.Connection, decision_id: str) -> dict[str, Any]:
@@ -60,3 +66,7 @@ def read_decision(connection: sa.Connection, decision_id: str) -> dict[str, Any]
     if row is None:
         raise NotFoundError(f"No decision {decision_id}. Decision ids are returned by POST /v1/decisions.")
     return dict(row)
+
+
+def _dialect_insert(connection: sa.Connection):  # noqa: ANN202 — the dialect's insert() with ON CONFLICT
+    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import sqlalchemy as sa
-
+from savile.decide.log import insert_responses
 from savile.store import DuckDBAnalyticalStore, SqlStore
-from savile.store.tables import contacts
 
 KINDS = {"offer_impression": "impression", "offer_click": "click", "offer_accept": "accept", "offer_decline": "decline",
          "offer_dismiss": "dismiss"}
 
 
 def import_responses(store: SqlStore, analytics: DuckDBAnalyticalStore, is_marketing: Callable[[str], bool]) -> int:
-    """Copy resolved offer responses not seen before into ``contacts``; returns how many were new."""
+    """Copy resolved offer responses into ``contacts``, each event once; returns how many were new."""
     types = ", ".join(f"'{kind}'" for kind in KINDS)
     rows = analytics.run(f"""
         SELECT event_id, customer_id, json_extract_string(properties, '$.action_id'), channel, event_type, occurred_at,
@@ -28,10 +26,7 @@ def import_responses(store: SqlStore, analytics: DuckDBAnalyticalStore, is_marke
         WHERE event_type IN ({types}) AND customer_id IS NOT NULL AND json_extract_string(properties, '$.action_id') IS NOT NULL""")
     if not rows:
         return 0
+    new = [{"event_id": e, "customer_id": c, "action_id": a, "channel": ch, "kind": KINDS[t], "occurred_at": when, "decision_id": d,
+            "marketing": is_marketing(a)} for e, c, a, ch, t, when, d in rows]
     with store.begin() as connection:
-        seen = set(connection.execute(sa.select(contacts.c.event_id).where(contacts.c.event_id.is_not(None))).scalars())
-        new = [{"event_id": e, "customer_id": c, "action_id": a, "channel": ch, "kind": KINDS[t], "occurred_at": when,
-                "decision_id": d, "marketing": is_marketing(a)} for e, c, a, ch, t, when, d in rows if e not in seen]
-        if new:
-            connection.execute(sa.insert(contacts), new)
-    return len(new)
+        return insert_responses(connection, new)

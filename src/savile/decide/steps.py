@@ -34,9 +34,10 @@ class Facts:
     full: dict[str, Any]
     profiling: bool
     open_applications: set[str]
+    marketing_left: int  # marketing contacts the caps still allow now, counted once per decision
 
     @classmethod
-    def of(cls, state: CustomerState, request: DecisionRequest, catalogue: Catalogue) -> Facts:
+    def of(cls, state: CustomerState, request: DecisionRequest, catalogue: Catalogue, policy: DecisionPolicy) -> Facts:
         generic: dict[str, Any] = {f"customer.{k}": v for k, v in state.attributes.items()}
         generic.update({f"context.{k}": v for k, v in request.context.items()})
         generic.update({"context.channel": request.channel, "context.placement": request.placement,
@@ -44,8 +45,8 @@ class Facts:
         full = {**state.features, **generic, "segment": state.segment}
         full.update({f"flag.{k}": v for k, v in state.flags.items()})
         full.update({f"score.{k}": v for k, v in state.scores.items()})
-        products = sorted({a.action.product_code for a in catalogue.actions if a.action.product_code})
-        return cls(generic, full, state.granted("profiling", None), state.open_applications(products))
+        return cls(generic, full, state.granted("profiling", None), state.open_applications(catalogue.product_codes),
+                   caps_left(state, request, policy))
 
     def visible(self, item: CatalogueAction) -> dict[str, Any]:
         # Support is a duty of care (FCA Consumer Duty), so it may see the flags that call for it.
@@ -104,7 +105,7 @@ def suppression(item: CatalogueAction, state: CustomerState, request: DecisionRe
     shown = _shown_since_last_response(mine)
     if shown >= cap:
         return "impression_cap", f"shown {shown} times without a response (cap {cap})"
-    if item.is_marketing and caps_left(state, request, policy) <= 0:
+    if item.is_marketing and facts.marketing_left <= 0:
         return "contact_cap", f"marketing contacts reached the cap for {policy.cap_window_days} days"
     return None
 

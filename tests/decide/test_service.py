@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from savile.decide import DecisionPolicy, DecisionRequest, DecisionService, load_catalogue, load_products
 from savile.decide.log import record_response
 from savile.store import SqlStore
-from savile.store.tables import APPEND_ONLY, contacts, decisions
+from savile.store.tables import APPEND_ONLY, contacts, decisions, preferences
 from tests.decide.helpers import NOW, add_customer, add_products
 
 
@@ -41,9 +41,11 @@ def test_the_evidence_tables_refuse_updates_and_deletes(store: SqlStore, table: 
     engine.decide(DecisionRequest("c1", "email", NOW, seed=1))
     from savile.api.access import Caller, audit
     audit(store, Caller("k", "admin", "ops"), "customer.read", "c1")
-    target = sa.table(table)
-    for statement in (sa.text(f"UPDATE {table} SET actor = 'x'") if table != "contacts" else sa.text("UPDATE contacts SET kind = 'x'"),
-                      sa.delete(target)):
+    with store.begin() as connection:
+        connection.execute(sa.insert(preferences).values(customer_id="c1", purpose="marketing", channel="email", granted=False,
+                                                         recorded_at=NOW, via="unsubscribe link"))
+    column = {"contacts": "kind", "preferences": "via"}.get(table, "actor")
+    for statement in (sa.text(f"UPDATE {table} SET {column} = 'x'"), sa.delete(sa.table(table))):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), store.begin() as connection:
             connection.execute(statement)
 

@@ -8,8 +8,13 @@ empty gap in a customer's message).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency
+from babel.units import format_unit
 
 from jinja2 import StrictUndefined, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
@@ -21,9 +26,14 @@ PLACEHOLDERS = {
     "product_name": "the product's name",
     "product_category": "the product's category",
     "channel": "the channel the message goes out on",
+    "location_name": "the nearest ATM or branch (location triggers)",
+    "distance": "how far it is, formatted for the customer's language (location triggers)",
+    "amount": "the money the trigger saw, formatted for the customer's language and currency",
+    "page": "the page or screen the customer had trouble with (page-help triggers)",
 }
 RIGHT_TO_LEFT = {"ar", "fa", "he", "ur", "ps", "ku", "yi", "dv"}
-SAMPLE = {"first_name": "Alex", "last_name": "Smith", "product_name": "Saver", "product_category": "savings", "channel": "email"}
+SAMPLE = {"first_name": "Alex", "last_name": "Smith", "product_name": "Saver", "product_category": "savings", "channel": "email",
+          "location_name": "High Street", "distance": "250 m", "amount": "£5,000.00", "page": "transfers"}
 
 _environment = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
 
@@ -49,6 +59,29 @@ def template_problems(text: str, declared: list[str]) -> list[str]:
 
 def render(text: str, values: dict[str, Any]) -> str:
     return _compiled(text).render(values)
+
+
+def format_amount(amount: Any, currency: str | None, language: str) -> str:
+    """Money as the customer reads it (Babel: ``£5,000.00``, ``5 000,00 £``, ``۵٬۰۰۰٫۰۰ £``)."""
+    if amount is None or amount == "":
+        return ""
+    return format_currency(Decimal(str(amount)), currency or "GBP", locale=_locale(language))
+
+
+def format_distance(metres: Any, language: str) -> str:
+    if metres is None or metres == "":
+        return ""
+    metres = float(metres)
+    if metres >= 1000:
+        return format_unit(round(metres / 1000, 1), "length-kilometer", length="short", locale=_locale(language))
+    return format_unit(int(round(metres, -1)), "length-meter", length="short", locale=_locale(language))
+
+
+def _locale(language: str) -> str:
+    try:
+        return str(Locale.parse(language.replace("-", "_")))
+    except (ValueError, UnknownLocaleError):
+        return "en"
 
 
 def direction(language: str) -> str:

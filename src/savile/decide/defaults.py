@@ -76,6 +76,62 @@ BUILT_IN: list[dict[str, Any]] = [
 ]
 
 
+# Actions that real-time triggers ask for; the trigger's name in the request's context keeps
+# them out of ordinary decisions.
+TRIGGERED: list[dict[str, Any]] = [
+    {
+        "id": "service_nearest_atm", "kind": "service", "propensity": 0.3, "value": 1, "channels": ["push", "in_app", "mobile_app", "sms"],
+        "description": "Point a customer to the ATM or branch they are near (location consent needed)",
+        "eligibility": {"field": "context.trigger", "eq": "location_near"},
+        "content": {
+            "en": {"subject": "Cash nearby", "body": "{{ location_name }} is {{ distance }} away.", "cta": "Show on map"},
+            "ru": {"subject": "Банкомат рядом", "body": "До {{ location_name }}: {{ distance }}.", "cta": "Показать на карте"},
+            "fa": {"subject": "خودپرداز نزدیک شما", "body": "{{ location_name }} در فاصله {{ distance }} از شماست.", "cta": "نمایش روی نقشه"},
+        },
+        "placeholders": ["location_name", "distance"],
+    },
+    {
+        "id": "advice_finish_application", "kind": "advice", "propensity": 0.25, "value": 20,
+        "description": "Remind a customer of an application they started and did not submit",
+        "eligibility": {"field": "context.trigger", "eq": "application_unfinished"},
+        "content": {
+            "en": {"subject": "Your {{ product_name }} application is waiting", "body": "Hello {{ first_name }}, you can pick up your application where you left it.",
+                   "cta": "Continue"},
+            "ru": {"subject": "Ваша заявка на {{ product_name }} ждёт вас", "body": "Здравствуйте, {{ first_name }}! Продолжите заявку с того места, где остановились.",
+                   "cta": "Продолжить"},
+            "fa": {"subject": "درخواست {{ product_name }} شما منتظر است", "body": "{{ first_name }} عزیز، می‌توانید درخواست خود را از همان‌جا که ماند ادامه دهید.",
+                   "cta": "ادامه"},
+        },
+        "placeholders": ["first_name", "product_name"],
+    },
+    {
+        "id": "service_page_help", "kind": "service", "propensity": 0.3, "value": 2, "channels": ["in_app", "mobile_app", "web", "chat"],
+        "description": "Offer help to a customer stuck on a page or shown an error",
+        "eligibility": {"field": "context.trigger", "eq": "page_trouble"},
+        "content": {
+            "en": {"subject": "Need a hand?", "body": "Having trouble with {{ page }}? Chat with us and we'll sort it out.", "cta": "Chat now"},
+            "ru": {"subject": "Нужна помощь?", "body": "Возникли сложности с разделом «{{ page }}»? Напишите нам в чат.", "cta": "Открыть чат"},
+            "fa": {"subject": "کمک لازم دارید؟", "body": "در بخش «{{ page }}» به مشکل خورده‌اید؟ در گفتگو به شما کمک می‌کنیم.", "cta": "گفتگو"},
+        },
+        "placeholders": ["page"],
+    },
+    {
+        "id": "advice_money_to_work", "kind": "advice", "propensity": 0.08, "value": 40,
+        "description": "After a large deposit or a pay rise, suggest putting money aside",
+        "eligibility": {"field": "context.trigger", "eq": "money_in"},
+        "content": {
+            "en": {"subject": "{{ amount }} just arrived", "body": "Hello {{ first_name }}, money you won't need soon can earn more in savings.",
+                   "cta": "Compare savings"},
+            "ru": {"subject": "Поступило {{ amount }}", "body": "Здравствуйте, {{ first_name }}! Деньги, которые не нужны сейчас, могут приносить доход.",
+                   "cta": "Сравнить вклады"},
+            "fa": {"subject": "{{ amount }} واریز شد", "body": "{{ first_name }} عزیز، پولی که فعلاً لازم ندارید می‌تواند در حساب پس‌انداز سود بگیرد.",
+                   "cta": "مقایسه حساب‌ها"},
+        },
+        "placeholders": ["first_name", "amount"],
+    },
+]
+
+
 def default_actions(products: dict[str, Product]) -> list[Action]:
     slugs = product_slugs(sorted(products))
     offers = [
@@ -85,4 +141,4 @@ def default_actions(products: dict[str, Product]) -> list[Action]:
         })
         for code, product in sorted(products.items()) if product.category != "service"
     ]
-    return offers + [Action.model_validate(action) for action in BUILT_IN]
+    return offers + [Action.model_validate(action) for action in BUILT_IN + TRIGGERED]

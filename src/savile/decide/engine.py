@@ -19,7 +19,7 @@ from typing import Any
 from savile.decide.actions import CatalogueAction
 from savile.decide.catalogue import Catalogue
 from savile.decide.conditions import evaluate
-from savile.decide.content import direction, render
+from savile.decide.content import direction, format_amount, format_distance, render
 from savile.decide.policy import DecisionPolicy
 from savile.decide.state import CustomerState
 from savile.decide.steps import STEPS, Facts, is_flagged
@@ -34,6 +34,7 @@ class DecisionRequest:
     context: dict[str, Any] = field(default_factory=dict)
     limit: int = 3
     seed: int | None = None
+    only: frozenset[str] | None = None  # a trigger asks among these actions only
 
 
 @dataclass
@@ -100,7 +101,8 @@ def decide(decision_id: str, state: CustomerState, request: DecisionRequest, cat
     return Decision(
         decision_id, state.customer_id, request.channel, request.placement, request.now, chosen, candidates,
         inputs_digest(state, request, catalogue), {"next_best_product": state.model_version, "catalogue": catalogue.version},
-        {"context": request.context, "limit": request.limit, "seed": request.seed, "placement": request.placement},
+        {"context": request.context, "limit": request.limit, "seed": request.seed, "placement": request.placement,
+         "only": sorted(request.only) if request.only is not None else None},
     )
 
 
@@ -127,7 +129,7 @@ def _arbitrate(candidates: list[Candidate], state: CustomerState, request: Decis
         marketing_left -= 1 if item.is_marketing else 0
         pick.status, pick.rank, pick.probability = "chosen", len(chosen) + 1, round(probability, 6)
         chosen.append(ChosenAction(pick.action_id, pick.product_code, pick.kind, round(pick.score or 0.0, 6), pick.rank,
-                                   pick.probability, _reasons(pick, item, state, support_first), _content(item, state, request.channel)))
+                                   pick.probability, _reasons(pick, item, state, support_first), _content(item, state, request)))
     for left in ranked:
         left.status = "outranked"
     return chosen
@@ -174,12 +176,16 @@ def _reasons(candidate: Candidate, item: CatalogueAction, state: CustomerState, 
     return reasons
 
 
-def _content(item: CatalogueAction, state: CustomerState, channel: str) -> dict[str, str]:
+def _content(item: CatalogueAction, state: CustomerState, request: DecisionRequest) -> dict[str, str]:
     wanted = str(state.attributes.get("language") or "en").split("-")[0].lower()
     language = wanted if wanted in item.action.content else ("en" if "en" in item.action.content else next(iter(item.action.content)))
+    context = request.context
     values = {"first_name": state.attributes.get("first_name", ""), "last_name": state.attributes.get("last_name", ""),
-              "product_name": item.product.name if item.product else "", "product_category": item.product.category if item.product else "",
-              "channel": channel}
+              "product_name": item.product.name if item.product else str(context.get("product_name", "")),
+              "product_category": item.product.category if item.product else str(context.get("product_category", "")),
+              "channel": request.channel, "location_name": str(context.get("location_name", "")),
+              "distance": format_distance(context.get("distance_m"), language), "page": str(context.get("page", "")),
+              "amount": format_amount(context.get("amount"), context.get("currency"), language)}
     values = {name: values[name] for name in item.action.placeholders}
     content = item.action.content[language]
     return {"language": language, "direction": direction(language), "subject": render(content.subject, values),
@@ -192,6 +198,7 @@ def inputs_digest(state: CustomerState, request: DecisionRequest, catalogue: Cat
     facts["consents"] = sorted(f"{purpose}/{channel}={granted}@{when}" for (purpose, channel), (granted, when) in state.consents.items())
     facts["held"] = sorted(state.held)
     facts["contacts"] = [tuple(vars(c).values()) for c in state.contacts]
-    payload = {"state": facts, "request": vars(request), "catalogue": catalogue.version}
+    asked = {**vars(request), "only": sorted(request.only) if request.only is not None else None}  # a set's order varies by run
+    payload = {"state": facts, "request": asked, "catalogue": catalogue.version}
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from savile.features.catalogue import product_slugs
 from savile.identity._queries import linked_on
-from savile.store.tables import consents, contacts, customer_links, customers, feature_snapshots, holdings
+from savile.store.tables import consents, contacts, customer_links, customers, feature_snapshots, holdings, live_profiles, preferences
 
 CONTACT_HISTORY = 500  # newest contacts per customer the engine reads (caps, cooldowns, impressions)
 GOLDEN_ATTRIBUTES = ("first_name", "last_name", "birth_date", "gender", "email", "phone", "city", "postcode", "country",
@@ -47,6 +47,7 @@ class CustomerState:
     contacts: list[Contact] = field(default_factory=list)
     model_version: str | None = None
     as_of: date | None = None
+    live: dict[str, Any] = field(default_factory=dict)  # the live profile: what events said since the snapshot
 
     def granted(self, purpose: str, channel: str | None) -> bool:
         """The newest of the channel's own record and the every-channel record decides; no record = not granted."""
@@ -70,7 +71,7 @@ class CustomerState:
             abandoned = self.features.get(f"application_abandoned_{slug}_90d", 0)
             if started > abandoned and code not in self.held:
                 out.add(code)
-        return out
+        return out | {code for code in self.live.get("open_applications", {}) if code not in self.held}
 
 
 def load_states(connection: sa.Connection, customer_ids: list[str]) -> dict[str, CustomerState]:
@@ -88,7 +89,9 @@ def load_states(connection: sa.Connection, customer_ids: list[str]) -> dict[str,
         states[customer_id].held.add(product_code)
     given = sa.select(customer_links.c.customer_id, consents.c.purpose, consents.c.channel, consents.c.granted, consents.c.recorded_at
                       ).join(customer_links, linked_on(consents)).where(customer_links.c.customer_id.in_(ids))
-    for customer_id, purpose, channel, granted, recorded_at in connection.execute(given):
+    chosen_here = sa.select(preferences.c.customer_id, preferences.c.purpose, preferences.c.channel, preferences.c.granted,
+                            preferences.c.recorded_at).where(preferences.c.customer_id.in_(ids))
+    for customer_id, purpose, channel, granted, recorded_at in [*connection.execute(given), *connection.execute(chosen_here)]:
         entries = states[customer_id].consents
         if (purpose, channel) not in entries or recorded_at > entries[(purpose, channel)][1]:  # newest wins, any source
             entries[(purpose, channel)] = (bool(granted), recorded_at)
@@ -97,6 +100,10 @@ def load_states(connection: sa.Connection, customer_ids: list[str]) -> dict[str,
         state.features, state.segment, state.as_of = row["features"] or {}, row["segment"], row["as_of"]
         state.scores, state.reasons, state.flags = row["scores"] or {}, row["reasons"] or {}, row["flags"] or {}
         state.model_version = row["model_version"]
+    for row in connection.execute(sa.select(live_profiles).where(live_profiles.c.customer_id.in_(ids))).mappings():
+        state = states[row["customer_id"]]
+        state.live = dict(row)
+        state.flags = {**state.flags, **(row["flags"] or {})}  # raised live since the snapshot
     history: dict[str, list[Contact]] = defaultdict(list)
     recent = sa.select(contacts).where(contacts.c.customer_id.in_(ids)).order_by(contacts.c.occurred_at.desc()).limit(
         CONTACT_HISTORY * len(ids))

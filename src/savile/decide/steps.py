@@ -55,6 +55,8 @@ class Facts:
 
 def eligibility(item: CatalogueAction, state: CustomerState, request: DecisionRequest, policy: DecisionPolicy, facts: Facts) -> Verdict:
     action = item.action
+    if request.only is not None and action.id not in request.only:
+        return "not_requested", "the trigger asked among other actions"
     if action.channels is not None and request.channel not in action.channels:
         return "not_on_channel", f"allowed on {', '.join(action.channels)}"
     today = request.now.date()

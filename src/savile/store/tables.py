@@ -335,4 +335,87 @@ audit_log = Table(
 )
 Index("ix_audit_log_subject", audit_log.c.subject)
 
-APPEND_ONLY = ("decisions", "contacts", "audit_log")
+# --- real time: the event ledger, live profiles, delayed jobs, deliveries (the outbox), preferences ---
+
+events_received = Table(
+    "events_received",
+    metadata,
+    Column("sequence", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Text, nullable=False, unique=True, doc="an id seen before is accepted and ignored"),
+    Column("event_table", String(40), nullable=False, doc="the contract table the event belongs to"),
+    Column("payload", JSON, nullable=False, doc="the event as validated"),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("processed_at", UtcDateTime, doc="null while it waits in the in-process queue"),
+    Column("customer_id", String(40), doc="the golden customer it was linked to, if any"),
+    Column("outcome", JSON, doc="what processing did: linked by, profile, triggers fired, deliveries"),
+)
+Index("ix_events_received_waiting", events_received.c.processed_at, events_received.c.sequence)
+
+live_profiles = Table(
+    "live_profiles",
+    metadata,
+    Column("customer_id", String(40), primary_key=True),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("last_channel", Text),
+    Column("counts", JSON, nullable=False, doc="event type and feature used -> events seen live"),
+    Column("open_applications", JSON, nullable=False, doc="product_code -> when the application was started"),
+    Column("location", JSON, doc="last location ping, kept only with a location grant"),
+    Column("flags", JSON, nullable=False, doc="flags raised by events since the last refresh, with evidence"),
+    Column("preferred_channel", Text, doc="as the customer last told us"),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+scheduled_jobs = Table(
+    "scheduled_jobs",
+    metadata,
+    Column("job_id", Text, primary_key=True, doc="derived from the cause, so a replayed event schedules once"),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("trigger_id", Text, nullable=False),
+    Column("customer_id", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(20), nullable=False, doc="pending, done, cancelled"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("outcome", Text),
+)
+Index("ix_scheduled_jobs_due", scheduled_jobs.c.status, scheduled_jobs.c.due_at)
+Index("ix_scheduled_jobs_customer", scheduled_jobs.c.customer_id)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("delivery_id", String(64), primary_key=True, doc="derived from the cause: one cause, one message"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("customer_id", String(40), nullable=False),
+    Column("channel", Text, nullable=False, doc="email, sms, push, in_app, agent"),
+    Column("address", Text, doc="email address, phone number or device; none for the inbox and agents"),
+    Column("action_id", Text),
+    Column("decision_id", String(36)),
+    Column("trigger_id", Text),
+    Column("marketing", Boolean, nullable=False),
+    Column("content", JSON, nullable=False, doc="language, direction, subject, body, html, cta"),
+    Column("status", String(20), nullable=False, doc="pending, sending, sent, failed, suppressed, unknown"),
+    Column("attempts", Integer, nullable=False),
+    Column("not_before", UtcDateTime, nullable=False, doc="quiet hours and retries move it"),
+    Column("sent_at", UtcDateTime),
+    Column("read_at", UtcDateTime, doc="in-app inbox: when the customer opened it"),
+    Column("last_error", Text),
+)
+Index("ix_deliveries_due", deliveries.c.status, deliveries.c.not_before)
+Index("ix_deliveries_customer", deliveries.c.customer_id, deliveries.c.created_at)
+
+preferences = Table(
+    "preferences",
+    metadata,
+    Column("preference_id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(40), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("channel", Text, doc="null = every channel"),
+    Column("granted", Boolean, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("via", Text, nullable=False, doc="unsubscribe link, preference centre, event"),
+    Column("event_id", Text, unique=True, doc="the event that carried it, once"),
+)
+Index("ix_preferences_customer", preferences.c.customer_id)
+
+APPEND_ONLY = ("decisions", "contacts", "audit_log", "preferences")

@@ -45,6 +45,15 @@ class Settings(BaseModel):
         "unlisted sources come last",
     )
 
+    broker_url: str | None = Field(
+        None, description="nats://host:4222 or redis://host:6379 for the event broker; default: the in-process queue in the store")
+    smtp_url: str | None = Field(None, description="smtp://host:port for email; default: .eml files in the workspace's outbox folder")
+    email_from: str = Field("Savile <no-reply@savile.invalid>", description="the From of every email")
+    sms_webhook_url: str | None = Field(None, description="SMS gateway endpoint (JSON POST); default: files in the outbox folder")
+    push_webhook_url: str | None = Field(None, description="push gateway endpoint (JSON POST); default: files in the outbox folder")
+    public_url: str = Field("http://127.0.0.1:8000", description="where customers reach the API (unsubscribe links)")
+    link_secret: str | None = Field(None, description="signs unsubscribe links; default: a random key kept in the workspace")
+
     @field_validator("source_trust", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:

@@ -17,7 +17,7 @@ def lock_customers(connection: sa.Connection, customer_ids: list[str], now: date
     """Take each customer's counter row for the rest of the transaction, so that concurrent
     decisions for one customer run one after the other and caps and cooldowns hold. The write
     comes first: on SQLite it takes the database's write lock before anything is read."""
-    insert = _dialect_insert(connection)(contact_counters)
+    insert = dialect_insert(connection)(contact_counters)
     statement = insert.values([{"customer_id": c, "decisions": 1, "last_decided_at": now} for c in sorted(customer_ids)])
     connection.execute(statement.on_conflict_do_update(
         index_elements=[contact_counters.c.customer_id],
@@ -56,7 +56,7 @@ def insert_responses(connection: sa.Connection, rows: list[dict[str, Any]]) -> i
     two workers racing on one event still record it once); returns the rows inserted."""
     if not rows:
         return 0
-    statement = (_dialect_insert(connection)(contacts).on_conflict_do_nothing(index_elements=[contacts.c.event_id])
+    statement = (dialect_insert(connection)(contacts).on_conflict_do_nothing(index_elements=[contacts.c.event_id])
                  .returning(contacts.c.contact_id))  # counted from what came back: drivers' executemany rowcounts differ
     return len(connection.execute(statement, rows).all())
 
@@ -68,5 +68,5 @@ def read_decision(connection: sa.Connection, decision_id: str) -> dict[str, Any]
     return dict(row)
 
 
-def _dialect_insert(connection: sa.Connection):  # noqa: ANN202 — the dialect's insert() with ON CONFLICT
+def dialect_insert(connection: sa.Connection):  # noqa: ANN202 — the dialect's insert() with ON CONFLICT
     return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert

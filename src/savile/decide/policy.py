@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from savile.exceptions import ConfigError
 
@@ -32,6 +34,20 @@ class DecisionPolicy(BaseModel):
     propensity_exponent: float = Field(1.0, ge=0, description="arbitration: propensity ** this")
     value_exponent: float = Field(1.0, ge=0, description="arbitration: value ** this")
     exploration: float = Field(0.0, ge=0, le=1, description="epsilon: chance of trying another eligible action per slot")
+    quiet_hours: tuple[time, time] = Field((time(21, 0), time(8, 0)), description="no message goes out between these local times")
+    quiet_channels: list[str] = Field(["email", "sms", "push", "phone"], description="channels quiet hours hold back (not the inbox)")
+    default_time_zone: str = Field("Europe/London", description="for customers whose country gives no single time zone")
+    max_attempts: int = Field(5, gt=0, description="sending attempts before a delivery is marked failed")
+    retry_seconds: int = Field(30, gt=0, description="first wait before a retry; doubles each time")
+
+    @field_validator("default_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/London") from error
+        return value
 
     def consent_channel_for(self, channel: str) -> str | None:
         return self.consent_channel.get(channel, channel)

@@ -6,7 +6,7 @@ import contextlib
 import csv
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,7 +33,7 @@ class DecisionService:
         self.policy = policy
         # SQLite has one writer: threads queue here instead of in SQLite's busy handler, whose
         # sleeps made the tail hundreds of milliseconds. PostgreSQL locks per customer row.
-        self._writer = threading.Lock() if store.dialect == "sqlite" else contextlib.nullcontext()
+        self._writer = threading.RLock() if store.dialect == "sqlite" else contextlib.nullcontext()
         self.use(catalogue)
 
     def use(self, catalogue: Catalogue) -> None:
@@ -47,15 +47,25 @@ class DecisionService:
 
     def decide(self, request: DecisionRequest, actor: str = "cli") -> Decision:
         """One decision, logged; concurrent decisions for the same customer are serialised."""
-        catalogue, marketing = self.catalogue, self._marketing
+        with self.writing() as connection:
+            return self.decide_in(connection, request, actor)
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[sa.Connection]:
+        """A write transaction, queued in-process on SQLite (see ``__init__``)."""
         with self._writer, self.store.begin() as connection:
-            lock_customers(connection, [request.customer_id], request.now)
-            state = load_states(connection, [request.customer_id]).get(request.customer_id)
-            if state is None:
-                raise NotFoundError(f"No active customer {request.customer_id}.")
-            seed = request.seed if request.seed is not None else uuid.uuid4().int % 2**32
-            decision = decide(str(uuid.uuid4()), state, replace(request, seed=seed), catalogue, self.policy)
-            append(connection, [decision], "online", actor, marketing)
+            yield connection
+
+    def decide_in(self, connection: sa.Connection, request: DecisionRequest, actor: str, mode: str = "online") -> Decision:
+        """A decision inside the caller's transaction (a trigger logs it with the event that caused it)."""
+        catalogue, marketing = self.catalogue, self._marketing
+        lock_customers(connection, [request.customer_id], request.now)
+        state = load_states(connection, [request.customer_id]).get(request.customer_id)
+        if state is None:
+            raise NotFoundError(f"No active customer {request.customer_id}.")
+        seed = request.seed if request.seed is not None else uuid.uuid4().int % 2**32
+        decision = decide(str(uuid.uuid4()), state, replace(request, seed=seed), catalogue, self.policy)
+        append(connection, [decision], mode, actor, marketing)
         return decision
 
     def outbound(self, channel: str, out: Path, now: datetime | None = None, progress: Callable[[int, int], None] | None = None,

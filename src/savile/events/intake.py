@@ -1,0 +1,40 @@
+"""What ``POST /v1/events`` accepts: one event or ``{"events": [...]}``, all valid or none taken."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from savile.contract import parse_event
+from savile.exceptions import ContractError
+
+MAX_BATCH = 10_000
+
+
+def parse_batch(body: Any) -> list[dict[str, Any]]:
+    """Validated events as JSON-ready payloads (with ``table``); every bad event named at once.
+
+    A batch with any bad event is refused whole, so the sender fixes it and sends it again:
+    nothing is half-accepted and nothing accepted is lost.
+    """
+    if isinstance(body, dict) and "events" in body:
+        events = body["events"]
+        if not isinstance(events, list):
+            raise ContractError(f"'events' must be a list of event objects. Got {type(events).__name__} instead.")
+    else:
+        events = [body]
+    if not events:
+        raise ContractError("The batch holds no events. Send one event object or {\"events\": [...]} with at least one.")
+    if len(events) > MAX_BATCH:
+        raise ContractError(f"A batch holds at most {MAX_BATCH} events. Got {len(events)}; split it.")
+    accepted, problems = [], []
+    for index, payload in enumerate(events):
+        try:
+            row = parse_event(payload)
+        except ContractError as error:
+            problems.append(f"events[{index}]: {error}")
+            continue
+        accepted.append({"table": row.table, **row.model_dump(mode="json", exclude_none=True)})
+    if problems:
+        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+        raise ContractError(f"{len(problems)} of {len(events)} events are invalid; none were accepted. " + " ".join(shown))
+    return accepted

@@ -22,7 +22,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, 
     add_products(workspace.store)
     add_customer(workspace.store, "c1", language="fa")
     add_customer(workspace.store, "c2")
-    keys = {role: create_key(workspace.store, role, f"{role}-test") for role in ("channel", "analyst", "admin")}
+    keys = {role: create_key(workspace.store, role, f"{role}-test") for role in ("channel", "analyst", "agent", "admin")}
     keys["customer"] = create_key(workspace.store, "customer", "c2-app", customer_id="c2")
     keys["other_channel"] = create_key(workspace.store, "channel", "web")
     with TestClient(create_app(workspace), raise_server_exceptions=False) as client:
@@ -37,23 +37,29 @@ def call(client: TestClient, key: str | None, method: str, path: str, body: dict
 
 MATRIX = [  # (method, path, body, roles allowed)
     ("POST", "/v1/decisions", DECISION, {"channel", "admin"}),
-    ("GET", "/v1/customers/c1", None, {"channel", "analyst", "admin"}),
-    ("GET", "/v1/customers/c2", None, {"channel", "analyst", "admin", "customer"}),
-    ("GET", "/v1/actions", None, {"channel", "analyst", "admin"}),
-    ("GET", "/v1/actions/offer_save", None, {"channel", "analyst", "admin"}),
+    ("GET", "/v1/customers/c1", None, {"channel", "analyst", "agent", "admin"}),
+    ("GET", "/v1/customers/c2", None, {"channel", "analyst", "agent", "admin", "customer"}),
+    ("GET", "/v1/actions", None, {"channel", "analyst", "agent", "admin"}),
+    ("GET", "/v1/actions/offer_save", None, {"channel", "analyst", "agent", "admin"}),
     ("POST", "/v1/actions/check", {"actions": [{"id": "x", "kind": "service", "content": {"en": {"body": "hi"}}}]},
-     {"channel", "analyst", "admin"}),
+     {"channel", "analyst", "agent", "admin"}),
     ("GET", "/v1/audit", None, {"analyst", "admin"}),
-    ("GET", "/v1/health", None, {"channel", "analyst", "admin", "customer"}),
+    ("GET", "/v1/health", None, {"channel", "analyst", "agent", "admin", "customer"}),
+    ("POST", "/v1/events", {"event_id": "m-1", "occurred_at": "2026-11-01T09:00:00Z", "channel": "web", "event_type": "login"},
+     {"channel", "admin"}),
+    ("GET", "/v1/customers/c2/inbox", None, {"channel", "analyst", "agent", "admin", "customer"}),
+    ("GET", "/v1/agent-queue", None, {"analyst", "agent", "admin"}),
+    ("GET", "/v1/deliveries", None, {"analyst", "admin"}),
 ]
 
 
 @pytest.mark.parametrize(("method", "path", "body", "allowed"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
 def test_role_matrix(api, method: str, path: str, body: dict | None, allowed: set[str]) -> None:  # noqa: ANN001
     client, keys, _ = api
-    for role in ("channel", "analyst", "admin", "customer"):
+    success = 202 if path == "/v1/events" else 200
+    for role in ("channel", "analyst", "agent", "admin", "customer"):
         answer = call(client, keys[role], method, path, body)
-        assert answer.status_code == (200 if role in allowed else 403), (role, answer.text)
+        assert answer.status_code == (success if role in allowed else 403), (role, answer.text)
     assert call(client, None, method, path, body).status_code == 401
     assert call(client, "sav_000000000000_wrong", method, path, body).status_code == 401
 

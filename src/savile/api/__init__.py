@@ -1,6 +1,6 @@
 """The HTTP API: FastAPI routers per concept, API keys with roles, problem JSON errors."""
 
 from savile.api.access import PERMISSIONS, ROLES, Caller, create_key, list_keys, revoke_key
-from savile.api.app import catalogue_folder, create_app
+from savile.api.app import create_app
 
-__all__ = ["PERMISSIONS", "ROLES", "Caller", "catalogue_folder", "create_app", "create_key", "list_keys", "revoke_key"]
+__all__ = ["PERMISSIONS", "ROLES", "Caller", "create_app", "create_key", "list_keys", "revoke_key"]

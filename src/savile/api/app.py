@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -9,28 +12,43 @@ from fastapi import FastAPI
 from savile import __version__
 from savile.api import problems
 from savile.api.access import KeyChecker
-from savile.api.routers import audit, catalogue, customers, decisions, health
+from savile.api.routers import audit, catalogue, customers, decisions, events, health, inbox, preferences
 from savile.decide import DecisionService, load_policy
+from savile.decide.catalogue import catalogue_folder
 from savile.decide.editor import CatalogueEditor
+from savile.react.runtime import RealTime
 from savile.workspace import Workspace
 
-CATALOGUE_FOLDER = "catalogue"
-
-
-def create_app(workspace: Workspace) -> FastAPI:
-    """The HTTP API over ``workspace``'s stores, catalogue and policy."""
-    app = FastAPI(title="Savile", version=__version__, description="Next best action for banks: decisions, customers, catalogue.")
+def create_app(workspace: Workspace, worker: bool = False) -> FastAPI:
+    """The HTTP API over ``workspace``'s stores, catalogue and policy. With ``worker`` the same
+    process also processes events and sends messages (one machine, in-process queue)."""
     folder = catalogue_folder(workspace.path)
     service = DecisionService.open(workspace.store, folder, load_policy(workspace.path))
+    realtime = RealTime.open(workspace, service)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(realtime.run(stop)) if worker else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+            if realtime.bus is not None:
+                await realtime.bus.close()
+
+    app = FastAPI(title="Savile", version=__version__, lifespan=lifespan,
+                  description="Next best action for banks: events, decisions, customers, inbox, catalogue.")
     app.state.store = workspace.store
     app.state.decisions = service
+    app.state.realtime = realtime
     app.state.keys = KeyChecker(workspace.store)
     app.state.catalogue_editor = CatalogueEditor(folder, service)
     problems.install(app)
-    for router in (decisions.router, customers.router, catalogue.router, audit.router, health.router):
+    for router in (events.router, decisions.router, customers.router, inbox.router, preferences.router, catalogue.router,
+                   audit.router, health.router):
         app.include_router(router)
     return app
 
-
-def catalogue_folder(workspace: Path) -> Path:
-    return workspace / CATALOGUE_FOLDER

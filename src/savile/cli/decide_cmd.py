@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from savile.cli._common import WorkspaceOption, console, friendly_errors, print_table
 from savile.cli.models_cmd import AsOf, parse_day, registry
+from savile.decide.catalogue import catalogue_folder
 from savile.exceptions import ContractError
 from savile.workspace import Workspace, find_workspace
 
@@ -29,7 +30,6 @@ def refresh_command(as_of: AsOf, workspace: WorkspaceOption = Path(".")) -> None
 
 def refresh(workspace: Workspace, day):  # type: ignore[no-untyped-def]
     """Profiles as of ``day``, and offer responses that arrived in batch into the contact history."""
-    from savile.api import catalogue_folder
     from savile.decide import MARKETING_KINDS, load_catalogue, load_products, refresh_profiles
     from savile.decide.responses import import_responses
 
@@ -64,7 +64,6 @@ def decide_command(
 
 def decision_service(workspace: Workspace):  # type: ignore[no-untyped-def]
     """The engine over the workspace's catalogue and policy; profiles are refreshed first if there are none."""
-    from savile.api import catalogue_folder
     from savile.decide import DecisionService, has_profiles, load_policy
 
     if not has_profiles(workspace.store):
@@ -77,7 +76,6 @@ def decision_service(workspace: Workspace):  # type: ignore[no-untyped-def]
 @friendly_errors
 def catalogue_check(workspace: WorkspaceOption = Path(".")) -> None:
     """Validate the workspace catalogue (every problem at once) and list its actions."""
-    from savile.api import catalogue_folder
     from savile.decide import load_catalogue, load_products
     from savile.features import FeatureBuilder
 
@@ -94,7 +92,6 @@ def catalogue_check(workspace: WorkspaceOption = Path(".")) -> None:
 @friendly_errors
 def catalogue_export(workspace: WorkspaceOption = Path(".")) -> None:
     """Write the catalogue in force (the derived default, at first) as YAML files to edit."""
-    from savile.api import catalogue_folder
     from savile.decide import load_catalogue, load_products
     from savile.decide.editor import write_catalogue
 

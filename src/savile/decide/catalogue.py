@@ -72,6 +72,11 @@ class Catalogue:
         self.version = hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def catalogue_folder(workspace: Path) -> Path:
+    """Where a workspace keeps its action catalogue (YAML files)."""
+    return workspace / "catalogue"
+
+
 def load_catalogue(folder: Path | None, products: dict[str, Product], features: set[str] | None = None) -> Catalogue:
     """The catalogue in ``folder`` (every ``*.yaml``/``*.yml``), or the derived default when it has none."""
     files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder and folder.is_dir() else []

@@ -14,6 +14,7 @@ import anyio
 import structlog
 
 from savile.decide import DecisionService, load_policy
+from savile.decide.catalogue import catalogue_folder
 from savile.deliver.channels import Channel, FileDrop, SmtpEmail, Stored, Webhook
 from savile.deliver.dispatcher import Dispatcher, Sent
 from savile.deliver.links import LinkSigner, workspace_secret
@@ -41,7 +42,6 @@ class RealTime:
     @classmethod
     def open(cls, workspace: Workspace, service: DecisionService | None = None,
              clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc), channels: dict[str, Channel] | None = None) -> RealTime:
-        from savile.api.app import catalogue_folder
         settings = workspace.settings
         policy = load_policy(workspace.path)
         service = service or DecisionService.open(workspace.store, catalogue_folder(workspace.path), policy)

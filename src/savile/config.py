@@ -47,6 +47,9 @@ class Settings(BaseModel):
 
     broker_url: str | None = Field(
         None, description="nats://host:4222 or redis://host:6379 for the event broker; default: the in-process queue in the store")
+    broker_subject: str = Field("savile.events", description="the subject (NATS) or stream key (Redis) events travel on")
+    broker_claim_after_ms: int = Field(30_000, gt=0, description="Redis: an entry a stopped worker never acknowledged is "
+                                       "taken over after this long")
     smtp_url: str | None = Field(None, description="smtp://host:port for email; default: .eml files in the workspace's outbox folder")
     email_from: str = Field("Savile <no-reply@savile.invalid>", description="the From of every email")
     sms_webhook_url: str | None = Field(None, description="SMS gateway endpoint (JSON POST); default: files in the outbox folder")

@@ -145,14 +145,16 @@ def apikey_revoke(key_id: Annotated[str, typer.Argument(help="The key id (the pa
 @friendly_errors
 def serve_command(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
                   port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+                  worker: Annotated[bool, typer.Option(help="Also process events and send messages in this process "
+                                                            "(turn off when 'savile worker' runs separately).")] = True,
                   workspace: WorkspaceOption = Path(".")) -> None:
-    """Run the HTTP API (decisions, customers, catalogue, audit)."""
+    """Run the HTTP API (events, decisions, customers, inbox, catalogue, audit)."""
     import uvicorn
 
     from savile.api import create_app
 
     with find_workspace(workspace) as opened:
-        uvicorn.run(create_app(opened), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(opened, worker=worker), host=host, port=port, log_level="warning")
 
 
 def _moment(text: str | None) -> datetime:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from savile.cli import contract_cmd, decide_cmd, demo_cmd, identity_cmd, ingest_cmd, models_cmd, synth_cmd
+from savile.cli import contract_cmd, decide_cmd, demo_cmd, identity_cmd, ingest_cmd, models_cmd, realtime_cmd, synth_cmd
 from savile.cli._common import WorkspaceOption, configure_logging, console, friendly_errors
 from savile.config import load_settings
 from savile.workspace import init_workspace
@@ -34,6 +34,8 @@ app.command("decide")(decide_cmd.decide_command)
 app.add_typer(decide_cmd.catalogue_app, name="catalogue")
 app.add_typer(decide_cmd.apikey_app, name="apikey")
 app.command("serve")(decide_cmd.serve_command)
+app.command("worker")(realtime_cmd.worker_command)
+app.add_typer(realtime_cmd.events_app, name="events")
 
 
 @app.callback()

@@ -26,8 +26,8 @@ Handler = Callable[[dict[str, Any]], Awaitable[None]]
 class BrokerBus:
     """One broker connection; ``publish`` for the API, ``subscribe`` then ``start`` for the worker."""
 
-    def __init__(self, url: str, subject: str = SUBJECT) -> None:
-        self.url, self.subject = url, subject
+    def __init__(self, url: str, subject: str = SUBJECT, consumer: str = "worker", claim_after_ms: int = 30_000) -> None:
+        self.url, self.subject, self.consumer, self.claim_after_ms = url, subject, consumer, claim_after_ms
         self.kind = urlsplit(url).scheme
         if self.kind in ("nats", "tls"):
             from faststream.nats import JStream, NatsBroker
@@ -46,6 +46,13 @@ class BrokerBus:
         if not self._started:
             await self.broker.start()
             self._started = True
+            if self.stream is not None:
+                # A publisher may start before any worker has declared the stream.
+                from nats.js.errors import BadRequestError
+                try:
+                    await self.broker.config.connection_state.stream.add_stream(name=self.stream.name, subjects=[self.subject])
+                except BadRequestError:
+                    pass  # it exists, perhaps with settings an operator chose
 
     async def close(self) -> None:
         if self._started:
@@ -60,18 +67,48 @@ class BrokerBus:
             else:
                 await self.broker.publish(event, self.subject, stream=self.stream.name, headers={"Nats-Msg-Id": key})
 
-    def subscribe(self, handler: Handler, max_batch: int = 100) -> None:
-        """Deliver each event to ``handler``; it is acknowledged only after the handler returns."""
+    async def consume(self, handler: Handler, max_batch: int = 100) -> None:
+        """Deliver each event to ``handler``, from now on; it is acknowledged only after the handler returns."""
+        if self.kind in ("redis", "rediss"):
+            await self._redis_group()
+        subscribers = self._subscribers(max_batch)
+        for subscriber in subscribers:
+            subscriber(handler)
+        if self._started:  # the broker runs already (this process published first): start the newcomers
+            for subscriber in subscribers:
+                await subscriber.start()
+        else:
+            await self.start()
+
+    def _subscribers(self, max_batch: int) -> list[Any]:
         if self.kind in ("redis", "rediss"):
             from faststream.redis import StreamSub
-            subscriber = self.broker.subscriber(stream=StreamSub(self.subject, group=GROUP, consumer="worker", max_records=max_batch),
-                                                ack_policy=AckPolicy.NACK_ON_ERROR)
-        else:
-            from faststream.nats import PullSub
-            subscriber = self.broker.subscriber(self.subject, stream=self.stream, durable=GROUP + "-" + _safe(self.subject),
-                                                pull_sub=PullSub(batch_size=max_batch, timeout=0.5),
-                                                ack_policy=AckPolicy.NACK_ON_ERROR)
-        subscriber(handler)
+            # New entries ...
+            fresh = self.broker.subscriber(stream=StreamSub(self.subject, group=GROUP, consumer=self.consumer, max_records=max_batch),
+                                           ack_policy=AckPolicy.NACK_ON_ERROR)
+            # ... and entries a stopped worker took and never acknowledged, claimed once idle.
+            abandoned = self.broker.subscriber(stream=StreamSub(self.subject, group=GROUP, consumer=self.consumer,
+                                                                min_idle_time=self.claim_after_ms, polling_interval=1000),
+                                               ack_policy=AckPolicy.NACK_ON_ERROR)
+            return [fresh, abandoned]
+        from faststream.nats import PullSub
+        return [self.broker.subscriber(self.subject, stream=self.stream, durable=GROUP + "-" + _safe(self.subject),
+                                       pull_sub=PullSub(batch_size=max_batch, timeout=0.5), ack_policy=AckPolicy.NACK_ON_ERROR)]
+
+
+    async def _redis_group(self) -> None:
+        """Make the consumer group at the stream's start, so events sent before any worker ran are read too
+        (FastStream would make it at the stream's end)."""
+        from redis.asyncio import from_url
+        from redis.exceptions import ResponseError
+        client = from_url(self.url)
+        try:
+            await client.xgroup_create(self.subject, GROUP, id="0", mkstream=True)
+        except ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+        finally:
+            await client.aclose()
 
 
 def _safe(subject: str) -> str:

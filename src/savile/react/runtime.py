@@ -48,7 +48,7 @@ class RealTime:
         links = LinkSigner(workspace_secret(workspace.path, settings.link_secret), settings.public_url)
         processor = EventProcessor(service, load_triggers(workspace.path, service.catalogue), Composer(links), clock)
         dispatcher = Dispatcher(workspace.store, channels or channels_for(workspace), service.policy, clock)
-        bus = BrokerBus(settings.broker_url) if settings.broker_url else None
+        bus = BrokerBus(settings.broker_url, settings.broker_subject, claim_after_ms=settings.broker_claim_after_ms) if settings.broker_url else None
         return cls(processor, dispatcher, StoreQueue(workspace.store), bus, links)
 
     def handle(self, payload: dict[str, Any]) -> None:
@@ -59,7 +59,7 @@ class RealTime:
         except Exception as error:  # noqa: BLE001 — one bad event must not stop the stream; it is kept with its reason
             key = _key_or_none(payload)
             self.failures.append(f"{key}: {error}")
-            log.error("event failed", event=key, error=str(error))
+            log.error("event failed", event_key=key, error=str(error))
             self.processor.mark_failed(payload, error)
 
     def drain_queue(self, limit: int = 500) -> int:
@@ -91,8 +91,7 @@ class RealTime:
         if self.bus is not None:
             async def consume(payload: dict[str, Any]) -> None:
                 await anyio.to_thread.run_sync(self.handle, payload)
-            self.bus.subscribe(consume)
-            await self.bus.start()
+            await self.bus.consume(consume)
         try:
             while not stop.is_set():
                 queued, jobs, sent = await anyio.to_thread.run_sync(self.step)

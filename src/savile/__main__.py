@@ -1,0 +1,3 @@
+from savile.cli import app
+
+app(prog_name="savile")

@@ -111,3 +111,23 @@ def test_a_trigger_respects_a_withdrawn_consent(workspace: Workspace) -> None:
     bank.run()
     [sent] = bank.deliveries(trigger_id="unfinished_application")
     assert sent["channel"] == "push" or sent["channel"] == "in_app"  # email withdrawn: the next channel in the trigger's order
+
+
+def test_a_flag_newly_raised_by_a_refresh_fires_once_and_a_flag_already_on_does_not(workspace: Workspace) -> None:
+    import sqlalchemy as sa
+
+    from savile.decide.profiles import _signal_raised_flags
+    from savile.store.tables import feature_snapshots
+
+    bank = open_bank(workspace, {"c1": {}, "c2": {}, "c3": {}})
+    before = {"c1": {}, "c2": {"transaction_decline": True}}  # c3 had no profile: it crossed nothing
+    after = {c: {"flags": {"transaction_decline": True}} for c in ("c1", "c2", "c3")}
+    day = bank.clock.now.date()
+    assert _signal_raised_flags(workspace.store, before, after, day) == 1
+    assert _signal_raised_flags(workspace.store, before, after, day) == 0  # the same refresh again: queued once
+    with workspace.store.begin() as connection:
+        connection.execute(sa.insert(feature_snapshots), [{"customer_id": "c1", "as_of": day, "features": {}, "computed_at": bank.clock.now,
+                                                           "flags": {"transaction_decline": True}}])
+    bank.run()
+    [sent] = bank.deliveries(trigger_id="activity_falling")
+    assert sent["customer_id"] == "c1" and sent["action_id"] == "retention_check_in"

@@ -25,7 +25,8 @@ def refresh_command(as_of: AsOf, workspace: WorkspaceOption = Path(".")) -> None
     with find_workspace(workspace) as opened:
         summary = refresh(opened, parse_day(as_of))
     console.print(f"{summary.customers:,} profiles as of {summary.as_of}: model {summary.model_version or 'none (train one first)'}, "
-                  f"{summary.segments} segments, {summary.in_difficulty:,} in financial difficulty, {summary.declining:,} with falling activity.")
+                  f"{summary.segments} segments, {summary.in_difficulty:,} in financial difficulty, {summary.declining:,} with falling activity"
+                  f"{f'; {summary.flags_raised:,} newly raised flags queued for the triggers' if summary.flags_raised else ''}.")
 
 
 def refresh(workspace: Workspace, day):  # type: ignore[no-untyped-def]

@@ -8,11 +8,12 @@ policies act on: financial difficulty with its evidence, and transaction decline
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import sqlalchemy as sa
 
 from savile.exceptions import NotFoundError
 from savile.features import FeatureBuilder
@@ -21,7 +22,10 @@ from savile.insight import assess
 from savile.models import load_model, transaction_decline
 from savile.models.next_best_product import explain_scores, propensities
 from savile.models.segments import segment_base
+from savile.events.store_queue import StoreQueue
+from savile.events.signals import SIGNALS
 from savile.store import DuckDBAnalyticalStore, SqlStore
+from savile.store.tables import feature_snapshots
 
 EXPLAINED = 3  # products per customer whose score is explained
 
@@ -34,6 +38,7 @@ class ProfileSummary:
     segments: int
     in_difficulty: int
     declining: int
+    flags_raised: int = 0  # flags newly on since the previous refresh, queued for the triggers
 
 
 def refresh_profiles(store: SqlStore, analytics: DuckDBAnalyticalStore, registry: Path, as_of: date) -> ProfileSummary:
@@ -50,9 +55,29 @@ def refresh_profiles(store: SqlStore, analytics: DuckDBAnalyticalStore, registry
     for decline in declining:
         profiles[decline.customer_id]["flags"].update(transaction_decline=True, activity_ratio=decline.ratio)
     segmenter, named = segment_base(features, {f.name: f.meaning for f in builder.catalogue()}) if len(customers) > 10 else (None, {})
+    before = _flags_before(store)
     saved = save_snapshot(store, features, named, profiles)
+    raised = _signal_raised_flags(store, before, profiles, as_of)
     flagged = sum(1 for p in profiles.values() if p["flags"].get("financial_difficulty"))
-    return ProfileSummary(as_of, saved, version, segmenter.k_ if segmenter else 0, flagged, len(declining))
+    return ProfileSummary(as_of, saved, version, segmenter.k_ if segmenter else 0, flagged, len(declining), raised)
+
+
+SIGNALLED_FLAGS = ("financial_difficulty", "transaction_decline")
+
+
+def _flags_before(store: SqlStore) -> dict[str, dict[str, Any]]:
+    with store.begin() as connection:
+        return {c: f or {} for c, f in connection.execute(sa.select(feature_snapshots.c.customer_id, feature_snapshots.c.flags))}
+
+
+def _signal_raised_flags(store: SqlStore, before: dict[str, dict[str, Any]], profiles: dict[str, dict[str, Any]], as_of: date) -> int:
+    """Queue a signal for each flag that went from off to on since the previous refresh, so that
+    triggers can act on it (a customer seen for the first time has crossed nothing)."""
+    signals = [{"table": SIGNALS, "event_id": f"flag:{customer_id}:{flag}:{as_of.isoformat()}", "customer_id": customer_id, "flag": flag,
+                "raised_at": datetime.combine(as_of, time(23, 59, 59), tzinfo=timezone.utc).isoformat()}
+               for customer_id, profile in profiles.items() if customer_id in before
+               for flag in SIGNALLED_FLAGS if profile["flags"].get(flag) and not before[customer_id].get(flag)]
+    return StoreQueue(store).put(signals, [s["event_id"] for s in signals])
 
 
 def _add_scores(builder: FeatureBuilder, features: Any, registry: Path, as_of: date, profiles: dict[str, dict[str, Any]]) -> str | None:

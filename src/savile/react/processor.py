@@ -25,6 +25,7 @@ from savile.decide.log import dialect_insert, insert_responses, lock_customers
 from savile.decide.state import CustomerState, load_states
 from savile.deliver.messages import Composer
 from savile.deliver.outbox import enqueue
+from savile.events.signals import SIGNALS
 from savile.identity._queries import linked_on
 from savile.identity.realtime import match_event, stitch_device
 from savile.insight.lexicon import difficulty_cues
@@ -35,7 +36,6 @@ from savile.react.triggers import (ApplicationUnfinished, FlagRaised, LocationNe
 from savile.store.tables import customer_links, events_received, holdings, identifiers, preferences, scheduled_jobs
 
 log = structlog.get_logger(__name__)
-SIGNALS = "savile_signals"  # internal events: a batch refresh raised a flag
 RESPONSE_KINDS = {"offer_impression": "impression", "offer_click": "click", "offer_accept": "accept", "offer_decline": "decline",
                   "offer_dismiss": "dismiss"}
 INBOX_CHANNELS = ("in_app", "mobile_app", "web")

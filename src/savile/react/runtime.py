@@ -20,7 +20,7 @@ from savile.deliver.dispatcher import Dispatcher, Sent
 from savile.deliver.links import LinkSigner, workspace_secret
 from savile.deliver.messages import Composer
 from savile.events.brokers import BrokerBus
-from savile.events.queue import StoreQueue
+from savile.events.store_queue import StoreQueue
 from savile.react.processor import EventProcessor, ledger_key
 from savile.react.triggers import load_triggers
 from savile.workspace import Workspace

@@ -1,0 +1,3 @@
+"""Internal events: what Savile itself noticed (a batch refresh raised a flag), queued like any event."""
+
+SIGNALS = "savile_signals"

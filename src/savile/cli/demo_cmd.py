@@ -6,20 +6,24 @@ from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
+import sqlalchemy as sa
 import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from savile.cli._common import console, friendly_errors
-import sqlalchemy as sa
-
 from savile.cli.identity_cmd import run_resolve
+from savile.cli.ingest_cmd import print_report, run_ingest
 from savile.cli.models_cmd import registry, run_train
 from savile.features import FeatureBuilder
 from savile.models import load_model, recommend
-from savile.cli.ingest_cmd import print_report, run_ingest
 from savile.store.tables import customers as golden_customers
 from savile.synth import synthesize
 from savile.workspace import Workspace, init_workspace
+
+
+REPLAYED = 3_000  # events the demo replays through the worker
 
 
 @friendly_errors
@@ -60,6 +64,10 @@ def demo(
         decisions, outbound = _decide(opened, summary.end, workspace)
         timings.append(("refresh + decide", time.perf_counter() - started,
                         f"profiles as of {summary.end}; outbound email run: {sum(outbound.values()):,} actions"))
+        started = time.perf_counter()
+        replayed = _replay(opened)
+        timings.append(("real time", time.perf_counter() - started,
+                        f"{replayed.events:,} events replayed through the worker → {sum(replayed.sent.values()):,} messages"))
     print_report(report)
     table = Table(title="Savile demo", title_justify="left")
     for column in ("stage", "seconds", "what it did"):
@@ -72,6 +80,38 @@ def demo(
         console.print(f"One person seen in several systems: savile customer show {example} -w {workspace}", soft_wrap=True)
     _show_recommendations(recommendations)
     _show_decisions(decisions, outbound)
+    _show_replay(replayed, workspace)
+
+
+def _replay(workspace: Workspace):  # type: ignore[no-untyped-def]
+    """The bank's newest app and web events through the worker, on a clock that follows them."""
+    from savile.react.replay import ReplayClock, recent_events, replay
+    from savile.react.runtime import RealTime
+
+    events = recent_events(workspace.analytics, REPLAYED)
+    clock = ReplayClock()
+    realtime = RealTime.open(workspace, clock=clock)
+    with Progress(TextColumn("replaying events"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task("events", total=len(events))
+        summary = replay(realtime, clock, events, progress=lambda done, total: bar.update(task, completed=done))
+    return summary
+
+
+def _show_replay(summary, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    table = Table(title=f"Real time: {summary.events:,} events from {summary.start:%Y-%m-%d %H:%M} to {summary.end:%Y-%m-%d %H:%M}",
+                  title_justify="left")
+    for column in ("trigger", "channel", "status", "messages"):
+        table.add_column(column, justify="right" if column == "messages" else "left")
+    for (trigger, channel, status), count in sorted(summary.sent.items(), key=lambda item: (item[0][0] or "", -item[1])):
+        table.add_row(trigger or "-", channel, status, f"{count:,}")
+    console.print(table)
+    for row in summary.examples:
+        content = row["content"]
+        console.print(f"[bold]{row['trigger_id']}[/] → {row['customer_id']} on {row['channel']} ({row['status']}"
+                      f"{': ' + row['last_error'] if row['last_error'] else ''}): {escape(content.get('subject') or '')} — "
+                      f"{escape((content.get('text') or '')[:120])}", soft_wrap=True, highlight=False)
+    console.print(f"Why each was chosen: GET /v1/decisions/{{decision_id}} (savile serve -w {workspace}); "
+                  f"emails written to {workspace}/outbox/email/", soft_wrap=True)
 
 
 def _decide(workspace: Workspace, as_of, folder: Path):  # type: ignore[no-untyped-def]

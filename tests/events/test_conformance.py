@@ -31,7 +31,7 @@ def workspace_on(request: pytest.FixtureRequest, tmp_path, monkeypatch: pytest.M
     if url:
         monkeypatch.setenv("SAVILE_BROKER_URL", url)
         monkeypatch.setenv("SAVILE_BROKER_SUBJECT", f"savile.test.{uuid.uuid4().hex[:10]}")
-        monkeypatch.setenv("SAVILE_BROKER_CLAIM_AFTER_MS", "300")
+        monkeypatch.setenv("SAVILE_BROKER_CLAIM_AFTER_MS", "2000")
     monkeypatch.setenv("SAVILE_DATABASE_URL", f"sqlite:///{tmp_path / 'savile.db'}")
     workspace = init_workspace(tmp_path / "ws")
     add_products(workspace.store)
@@ -103,3 +103,20 @@ def test_events_sent_while_no_worker_runs_wait_for_one(workspace_on: Workspace) 
     assert processed(workspace_on) == []
     asyncio.run(work_until(workspace_on, lambda: len(processed(workspace_on)) >= 5))
     assert sorted(processed(workspace_on)) == sorted(e["event_id"] for e in events)
+
+
+def test_events_are_processed_in_the_order_sent(workspace_on: Workspace) -> None:
+    from datetime import datetime, timezone
+    now = datetime.now(timezone.utc)  # the reminder must not be due yet while the stream is read
+    started = event("application_started", product_code="SAVE", at=now)
+    logins = [event("login", at=now) for _ in range(30)]
+    submitted = event("application_submitted", product_code="SAVE", at=now)
+    asyncio.run(publish(workspace_on, [started, *logins, submitted]))
+    asyncio.run(work_until(workspace_on, lambda: len(processed(workspace_on)) >= 32))
+    with workspace_on.store.begin() as connection:
+        order = list(connection.execute(sa.select(events_received.c.event_id).order_by(events_received.c.processed_at,
+                                                                                         events_received.c.sequence)).scalars())
+        outcome = connection.execute(sa.select(events_received.c.outcome).where(
+            events_received.c.event_id == submitted["event_id"])).scalar_one()
+    assert order == [e["event_id"] for e in (started, *logins, submitted)]
+    assert outcome.get("cancelled") == 1, outcome  # the submission found the reminder the start had scheduled

@@ -8,6 +8,8 @@ ledger drops any later repeat, on every broker.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,10 +19,11 @@ from faststream import AckPolicy
 from savile.exceptions import ConfigError
 
 SUBJECT = "savile.events"
+PIPELINE = 256  # publishes in flight at once
 STREAM = "SAVILE_EVENTS"
 GROUP = "savile-worker"
 
-Handler = Callable[[dict[str, Any]], Awaitable[None]]
+Handler = Callable[[list[dict[str, Any]]], Awaitable[None]]  # events in the order sent
 
 
 class BrokerBus:
@@ -61,19 +64,36 @@ class BrokerBus:
 
     async def publish(self, events: list[dict[str, Any]], keys: list[str]) -> None:
         await self.start()
-        for event, key in zip(events, keys, strict=True):
-            if self.kind == "redis" or self.kind == "rediss":
+        if self.kind in ("redis", "rediss"):
+            for event, key in zip(events, keys, strict=True):  # one at a time: pooled connections could reorder them
                 await self.broker.publish(event, stream=self.subject, headers={"event_key": key})
-            else:
-                await self.broker.publish(event, self.subject, stream=self.stream.name, headers={"Nats-Msg-Id": key})
+            return
+        # Written one after another (order kept), acknowledgements awaited together: JetStream's
+        # asynchronous publish, which FastStream does not expose.
+        jetstream = self.broker.config.connection_state.stream
+        pending = []
+        for event, key in zip(events, keys, strict=True):
+            pending.append(await jetstream.publish_async(
+                self.subject, json.dumps(event).encode(), stream=self.stream.name,
+                headers={"Nats-Msg-Id": key, "content-type": "application/json"}))
+            if len(pending) >= PIPELINE:
+                await asyncio.gather(*pending)
+                pending = []
+        await asyncio.gather(*pending)
 
     async def consume(self, handler: Handler, max_batch: int = 100) -> None:
-        """Deliver each event to ``handler``, from now on; it is acknowledged only after the handler returns."""
+        """Deliver events to ``handler`` in order, from now on; they are acknowledged only after it returns."""
         if self.kind in ("redis", "rediss"):
             await self._redis_group()
+
+            async def one(payload: dict[str, Any]) -> None:
+                await handler([payload])
+            chosen: Any = one
+        else:
+            chosen = handler
         subscribers = self._subscribers(max_batch)
         for subscriber in subscribers:
-            subscriber(handler)
+            subscriber(chosen)
         if self._started:  # the broker runs already (this process published first): start the newcomers
             for subscriber in subscribers:
                 await subscriber.start()
@@ -83,8 +103,9 @@ class BrokerBus:
     def _subscribers(self, max_batch: int) -> list[Any]:
         if self.kind in ("redis", "rediss"):
             from faststream.redis import StreamSub
-            # New entries ...
-            fresh = self.broker.subscriber(stream=StreamSub(self.subject, group=GROUP, consumer=self.consumer, max_records=max_batch),
+            # New entries, one per read: an entry waits unacknowledged only while it is processed, so
+            # the claim below never takes one that is merely queued behind others (and reorders it) ...
+            fresh = self.broker.subscriber(stream=StreamSub(self.subject, group=GROUP, consumer=self.consumer, max_records=1),
                                            ack_policy=AckPolicy.NACK_ON_ERROR)
             # ... and entries a stopped worker took and never acknowledged, claimed once idle.
             abandoned = self.broker.subscriber(stream=StreamSub(self.subject, group=GROUP, consumer=self.consumer,
@@ -92,8 +113,10 @@ class BrokerBus:
                                                ack_policy=AckPolicy.NACK_ON_ERROR)
             return [fresh, abandoned]
         from faststream.nats import PullSub
+        # A batch goes to one handler call, in order (a plain pull subscriber would handle a batch's messages concurrently).
         return [self.broker.subscriber(self.subject, stream=self.stream, durable=GROUP + "-" + _safe(self.subject),
-                                       pull_sub=PullSub(batch_size=max_batch, timeout=0.5), ack_policy=AckPolicy.NACK_ON_ERROR)]
+                                       pull_sub=PullSub(batch_size=max_batch, timeout=0.5, batch=True),
+                                       ack_policy=AckPolicy.NACK_ON_ERROR)]
 
 
     async def _redis_group(self) -> None:

@@ -62,10 +62,13 @@ class RealTime:
             log.error("event failed", event_key=key, error=str(error))
             self.processor.mark_failed(payload, error)
 
+    def handle_all(self, payloads: list[dict[str, Any]]) -> None:
+        for payload in payloads:
+            self.handle(payload)
+
     def drain_queue(self, limit: int = 500) -> int:
         waiting = self.queue.waiting(limit)
-        for payload in waiting:
-            self.handle(payload)
+        self.handle_all(waiting)
         return len(waiting)
 
     def step(self) -> tuple[int, int, Sent]:
@@ -89,8 +92,8 @@ class RealTime:
         if recovered:
             log.warning("deliveries left sending by a stopped worker marked unknown", count=recovered)
         if self.bus is not None:
-            async def consume(payload: dict[str, Any]) -> None:
-                await anyio.to_thread.run_sync(self.handle, payload)
+            async def consume(payloads: list[dict[str, Any]]) -> None:
+                await anyio.to_thread.run_sync(self.handle_all, payloads)
             await self.bus.consume(consume)
         try:
             while not stop.is_set():

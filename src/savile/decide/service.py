@@ -19,7 +19,7 @@ from savile.decide.catalogue import Catalogue, load_catalogue
 from savile.decide.engine import Decision, DecisionRequest, decide
 from savile.decide.log import append, lock_customers, read_decision
 from savile.decide.policy import DecisionPolicy
-from savile.decide.state import load_states
+from savile.decide.state import CustomerState, load_states
 from savile.exceptions import NotFoundError
 from savile.store import SqlStore
 from savile.store.tables import customer_links, customers, feature_snapshots, products
@@ -56,11 +56,14 @@ class DecisionService:
         with self._writer, self.store.begin() as connection:
             yield connection
 
-    def decide_in(self, connection: sa.Connection, request: DecisionRequest, actor: str, mode: str = "online") -> Decision:
-        """A decision inside the caller's transaction (a trigger logs it with the event that caused it)."""
+    def decide_in(self, connection: sa.Connection, request: DecisionRequest, actor: str, mode: str = "online",
+                  state: CustomerState | None = None) -> Decision:
+        """A decision inside the caller's transaction (a trigger logs it with the event that caused it).
+        A caller that holds the customer's lock and has just read their state passes it in."""
         catalogue, marketing = self.catalogue, self._marketing
-        lock_customers(connection, [request.customer_id], request.now)
-        state = load_states(connection, [request.customer_id]).get(request.customer_id)
+        if state is None:
+            lock_customers(connection, [request.customer_id], request.now)
+            state = load_states(connection, [request.customer_id]).get(request.customer_id)
         if state is None:
             raise NotFoundError(f"No active customer {request.customer_id}.")
         seed = request.seed if request.seed is not None else uuid.uuid4().int % 2**32

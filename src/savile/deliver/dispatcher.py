@@ -22,7 +22,7 @@ from savile.decide.state import load_states
 from savile.deliver.channels import Channel, DeliveryFailed
 from savile.deliver.timing import customer_zone, quiet_until
 from savile.store import SqlStore
-from savile.store.tables import deliveries
+from savile.store.tables import customers, deliveries
 
 log = structlog.get_logger(__name__)
 INBOX = ("in_app", "mobile_app", "web", "agent")
@@ -103,10 +103,12 @@ class Dispatcher:
         if expires and datetime.fromisoformat(expires) <= now:
             return "expired", None, "not sent in time; the moment has passed"
         with self.store.begin() as connection:
-            state = load_states(connection, [delivery["customer_id"]]).get(delivery["customer_id"])
-            if state is None:
+            golden = connection.execute(sa.select(customers.c.status, customers.c.country).where(
+                customers.c.customer_id == delivery["customer_id"])).first()
+            if golden is None or golden.status != "active":
                 return "suppressed", None, "customer no longer active"
             if delivery["marketing"]:
+                state = load_states(connection, [delivery["customer_id"]])[delivery["customer_id"]]
                 consent_channel = self.policy.consent_channel_for(delivery["channel"])
                 if not state.granted("marketing", consent_channel):
                     return "suppressed", None, f"marketing consent for {consent_channel} withdrawn before sending"
@@ -114,7 +116,7 @@ class Dispatcher:
                 if cap is not None and _sent_lately(connection, delivery, now - timedelta(days=self.policy.cap_window_days)) >= cap:
                     return "suppressed", None, f"{cap} marketing messages on {delivery['channel']} already sent in {self.policy.cap_window_days} days"
         if delivery["channel"] in self.policy.quiet_channels:
-            zone = customer_zone(state.attributes.get("country"), self.policy.default_time_zone)
+            zone = customer_zone(golden.country, self.policy.default_time_zone)
             until = quiet_until(now, zone, self.policy.quiet_hours)
             if until is not None:
                 return "pending", until, f"quiet hours in {zone.key} until {until.astimezone(zone):%H:%M}"

@@ -163,8 +163,13 @@ class EventProcessor:
             touch(profile, event["raised_at"], None)
             firings += self._flag_triggers(event["flag"])
         write_live(connection, profile, now)
-        for trigger, context in firings:
-            self.fire(connection, trigger, customer_id, context, cause=outcome.event_id, now=now, outcome=outcome)
+        if firings:
+            state.live = profile  # what the decision must see: this event's effect included
+            state.flags = {**state.flags, **profile["flags"]}
+        for fired, (trigger, context) in enumerate(firings):
+            if fired:  # an earlier trigger's decision presented something: caps must count it
+                state = load_states(connection, [customer_id])[customer_id]
+            self.fire(connection, trigger, state, context, cause=outcome.event_id, now=now, outcome=outcome)
 
     def _responses(self, connection: sa.Connection, event: dict[str, Any], customer_id: str, outcome: Outcome) -> None:
         kind = RESPONSE_KINDS.get(event["event_type"])
@@ -293,17 +298,18 @@ class EventProcessor:
                         product = self.products.get(code)
                         context = {"product_code": code, "product_name": product.name if product else code,
                                    "product_category": product.category if product else ""}
-                        self.fire(connection, trigger, job["customer_id"], context, cause=job_id, now=now, outcome=outcome)
+                        self.fire(connection, trigger, state, context, cause=job_id, now=now, outcome=outcome)
                 connection.execute(sa.update(scheduled_jobs).where(scheduled_jobs.c.job_id == job_id).values(
                     outcome="; ".join(outcome.notes) or f"deliveries: {', '.join(outcome.deliveries) or 'none'}"))
         return len(due)
 
     # --- firing ---
 
-    def fire(self, connection: sa.Connection, trigger: Trigger, customer_id: str, context: dict[str, Any], *, cause: str,
+    def fire(self, connection: sa.Connection, trigger: Trigger, state: CustomerState, context: dict[str, Any], *, cause: str,
              now: datetime, outcome: Outcome) -> None:
-        """Ask the decision engine on each of the trigger's channels in turn; the first action chosen is delivered."""
-        state = load_states(connection, [customer_id])[customer_id]
+        """Ask the decision engine on each of the trigger's channels in turn; the first action chosen is delivered.
+        ``state`` was read under the customer's lock in this transaction."""
+        customer_id = state.customer_id
         preferred = state.live.get("preferred_channel")
         channels = sorted(trigger.channels, key=lambda c: c != preferred)
         only = candidates_for(trigger, self.service.catalogue)
@@ -315,7 +321,7 @@ class EventProcessor:
                 outcome.notes.append(f"{trigger.id}: no {channel} address")
                 continue
             request = DecisionRequest(customer_id, channel, now, context=asked, limit=1, only=only)
-            decision = self.service.decide_in(connection, request, actor=f"trigger:{trigger.id}", mode="trigger")
+            decision = self.service.decide_in(connection, request, actor=f"trigger:{trigger.id}", mode="trigger", state=state)
             if not decision.actions:
                 reasons = sorted({c.reason for c in decision.candidates if c.action_id in only and c.reason})
                 outcome.notes.append(f"{trigger.id}: nothing on {channel} ({', '.join(reasons) or 'no candidate'})")

@@ -94,6 +94,7 @@ class RealTime:
         if self.bus is not None:
             async def consume(payloads: list[dict[str, Any]]) -> None:
                 await anyio.to_thread.run_sync(self.handle_all, payloads)
+                await anyio.to_thread.run_sync(self.dispatcher.run_once)  # what the batch caused goes out now
             await self.bus.consume(consume)
         try:
             while not stop.is_set():

@@ -108,7 +108,7 @@ def end_to_end(workspace: Path, args: argparse.Namespace) -> None:
 
     from savile.events.intake import parse_batch
     from savile.react.runtime import RealTime
-    from savile.store.tables import consents, identifiers, locations
+    from savile.store.tables import consents, deliveries, events_received, identifiers, locations
     from savile.workspace import find_workspace
 
     gateway = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
@@ -121,6 +121,7 @@ def end_to_end(workspace: Path, args: argparse.Namespace) -> None:
     customers = [f"c{i:07d}" for i in range(200)]
     with find_workspace(workspace) as opened:
         with opened.store.begin() as connection:
+            connection.execute(sa.delete(events_received))  # the intake run's events would queue ahead of these
             connection.execute(sa.insert(locations).values(location_id="atm-1", kind="atm", name="High Street", latitude=ATM[0],
                                                            longitude=ATM[1]))
             connection.execute(sa.insert(consents), [{"record_key": f"{c}|location", "source": "core", "source_customer_id": c,
@@ -152,10 +153,14 @@ def end_to_end(workspace: Path, args: argparse.Namespace) -> None:
             await asyncio.sleep(5)
             await sender.bus.close()
 
-        time.sleep(3)  # the worker connects
+        time.sleep(8)  # the worker connects
         asyncio.run(publish_steadily())
         worker.terminate()
         worker.wait()
+        with opened.store.begin() as connection:
+            statuses = dict(connection.execute(sa.select(deliveries.c.status, sa.func.count()).group_by(deliveries.c.status)).all())
+            processed = connection.execute(sa.select(sa.func.count()).where(events_received.c.processed_at.isnot(None))).scalar_one()
+        print(f"end to end: {processed:,} events processed, deliveries {statuses}", flush=True)
     gateway.shutdown()
     latencies = sorted((Gateway.arrivals[d] - t) * 1000 for d, t in sent.items() if d in Gateway.arrivals)
     if not latencies:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -81,17 +82,15 @@ class BrokerBus:
                 pending = []
         await asyncio.gather(*pending)
 
-    async def consume(self, handler: Handler, max_batch: int = 100) -> None:
+    async def consume(self, handler: Handler) -> None:
         """Deliver events to ``handler`` in order, from now on; they are acknowledged only after it returns."""
         if self.kind in ("redis", "rediss"):
             await self._redis_group()
 
-            async def one(payload: dict[str, Any]) -> None:
-                await handler([payload])
-            chosen: Any = one
-        else:
-            chosen = handler
-        subscribers = self._subscribers(max_batch)
+        async def one(payload: dict[str, Any]) -> None:
+            await handler([payload])
+        chosen: Any = one
+        subscribers = self._subscribers()
         for subscriber in subscribers:
             subscriber(chosen)
         if self._started:  # the broker runs already (this process published first): start the newcomers
@@ -100,7 +99,7 @@ class BrokerBus:
         else:
             await self.start()
 
-    def _subscribers(self, max_batch: int) -> list[Any]:
+    def _subscribers(self) -> list[Any]:
         if self.kind in ("redis", "rediss"):
             from faststream.redis import StreamSub
             # New entries, one per read: an entry waits unacknowledged only while it is processed, so
@@ -112,11 +111,15 @@ class BrokerBus:
                                                                 min_idle_time=self.claim_after_ms, polling_interval=1000),
                                                ack_policy=AckPolicy.NACK_ON_ERROR)
             return [fresh, abandoned]
-        from faststream.nats import PullSub
-        # A batch goes to one handler call, in order (a plain pull subscriber would handle a batch's messages concurrently).
-        return [self.broker.subscriber(self.subject, stream=self.stream, durable=GROUP + "-" + _safe(self.subject),
-                                       pull_sub=PullSub(batch_size=max_batch, timeout=0.5, batch=True),
-                                       ack_policy=AckPolicy.NACK_ON_ERROR)]
+        from nats.js.api import DeliverPolicy
+        # A durable push consumer: the server sends as soon as an event is stored (a pull waits to fill a
+        # batch, and a short pull wait left messages unacknowledged until the ack wait ran out), and one
+        # subscription handles them one at a time, in order.
+        # One worker per consumer: several would need a deliver group (and would lose per-customer order).
+        with warnings.catch_warnings():  # FastStream's advice to scale with pull consumers: the choice above is deliberate
+            warnings.filterwarnings("ignore", message="The JetStream Push consumer", category=RuntimeWarning)
+            return [self.broker.subscriber(self.subject, stream=self.stream, durable=GROUP + "-" + _safe(self.subject),
+                                           deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NACK_ON_ERROR)]
 
 
     async def _redis_group(self) -> None:

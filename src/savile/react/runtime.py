@@ -51,20 +51,23 @@ class RealTime:
         bus = BrokerBus(settings.broker_url, settings.broker_subject, claim_after_ms=settings.broker_claim_after_ms) if settings.broker_url else None
         return cls(processor, dispatcher, StoreQueue(workspace.store), bus, links)
 
-    def handle(self, payload: dict[str, Any]) -> None:
-        """Process one event; one that cannot be processed is kept in the ledger with its error, not retried forever."""
+    def handle(self, payload: dict[str, Any]) -> int:
+        """Process one event; one that cannot be processed is kept in the ledger with its error, not retried forever.
+        Returns the deliveries it caused."""
         try:
-            if self.processor.handle(payload) is not None:
+            outcome = self.processor.handle(payload)
+            if outcome is not None:
                 self.processed += 1
+                return len(outcome.deliveries)
         except Exception as error:  # noqa: BLE001 — one bad event must not stop the stream; it is kept with its reason
             key = _key_or_none(payload)
             self.failures.append(f"{key}: {error}")
             log.error("event failed", event_key=key, error=str(error))
             self.processor.mark_failed(payload, error)
+        return 0
 
-    def handle_all(self, payloads: list[dict[str, Any]]) -> None:
-        for payload in payloads:
-            self.handle(payload)
+    def handle_all(self, payloads: list[dict[str, Any]]) -> int:
+        return sum(self.handle(payload) for payload in payloads)
 
     def drain_queue(self, limit: int = 500) -> int:
         waiting = self.queue.waiting(limit)
@@ -93,8 +96,8 @@ class RealTime:
             log.warning("deliveries left sending by a stopped worker marked unknown", count=recovered)
         if self.bus is not None:
             async def consume(payloads: list[dict[str, Any]]) -> None:
-                await anyio.to_thread.run_sync(self.handle_all, payloads)
-                await anyio.to_thread.run_sync(self.dispatcher.run_once)  # what the batch caused goes out now
+                if await anyio.to_thread.run_sync(self.handle_all, payloads):
+                    await anyio.to_thread.run_sync(self.dispatcher.run_once)  # what it caused goes out now
             await self.bus.consume(consume)
         try:
             while not stop.is_set():

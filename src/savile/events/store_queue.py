@@ -28,9 +28,7 @@ class StoreQueue:
         if not rows:
             return 0
         with self.store.begin() as connection:
-            statement = dialect_insert(connection)(events_received).on_conflict_do_nothing(index_elements=["event_id"]).returning(
-                events_received.c.sequence)
-            return len(connection.execute(statement, rows).all())  # counted from what came back (see insert_responses)
+            return add_to_ledger(connection, rows)
 
     def waiting(self, limit: int = 500) -> list[dict[str, Any]]:
         with self.store.begin() as connection:
@@ -42,3 +40,11 @@ class StoreQueue:
             return connection.execute(sa.select(sa.func.count()).select_from(events_received).where(
                 events_received.c.processed_at.is_(None))).scalar_one()
 
+
+
+def add_to_ledger(connection: sa.Connection, rows: list[dict[str, Any]]) -> int:
+    """Insert ledger rows whose event id is new; returns how many were (counted from what came back,
+    as in ``insert_responses``: drivers' executemany row counts differ)."""
+    statement = dialect_insert(connection)(events_received).on_conflict_do_nothing(index_elements=["event_id"]).returning(
+        events_received.c.sequence)
+    return len(connection.execute(statement, rows).all())

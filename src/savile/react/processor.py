@@ -26,6 +26,7 @@ from savile.decide.state import CustomerState, load_states
 from savile.deliver.messages import Composer
 from savile.deliver.outbox import enqueue
 from savile.events.signals import SIGNALS
+from savile.events.store_queue import add_to_ledger
 from savile.identity._queries import linked_on
 from savile.identity.realtime import match_event, stitch_device
 from savile.insight.lexicon import difficulty_cues
@@ -65,8 +66,7 @@ def ledger_key(table: str, payload: dict[str, Any]) -> str:
 
 def claim(connection: sa.Connection, key: str, table: str, payload: dict[str, Any], now: datetime) -> bool:
     """Take the event for processing; False when it was processed before (a duplicate or a redelivery)."""
-    connection.execute(dialect_insert(connection)(events_received).values(
-        event_id=key, event_table=table, payload=payload, received_at=now).on_conflict_do_nothing(index_elements=["event_id"]))
+    add_to_ledger(connection, [{"event_id": key, "event_table": table, "payload": payload, "received_at": now}])
     taken = connection.execute(sa.update(events_received).where(events_received.c.event_id == key,
                                                                 events_received.c.processed_at.is_(None)).values(processed_at=now))
     return taken.rowcount == 1
@@ -113,8 +113,7 @@ class EventProcessor:
             return
         now = self.clock()
         with self.service.writing() as connection:
-            connection.execute(dialect_insert(connection)(events_received).values(
-                event_id=key, event_table=table, payload=_jsonable(payload), received_at=now).on_conflict_do_nothing(index_elements=["event_id"]))
+            add_to_ledger(connection, [{"event_id": key, "event_table": table, "payload": _jsonable(payload), "received_at": now}])
             connection.execute(sa.update(events_received).where(events_received.c.event_id == key).values(
                 processed_at=now, outcome={"error": f"{type(error).__name__}: {error}"[:1000]}))
 

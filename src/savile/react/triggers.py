@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from savile.decide.catalogue import CHANNELS, Catalogue
+from savile.decide.catalogue import Catalogue
 from savile.exceptions import ConfigError
 
 TRIGGERS_FILE = "triggers.yaml"
@@ -115,7 +115,6 @@ def load_triggers(workspace: Path | None, catalogue: Catalogue) -> list[Trigger]
             problems.append(f"{trigger.id}: name actions or categories to choose among")
     if problems:
         raise ConfigError(f"{where} has {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems))
-    assert all(c in CHANNELS for t in triggers for c in t.channels)
     return [t for t in triggers if t.enabled]
 
 

@@ -123,3 +123,18 @@ def _deliveries(workspace: Workspace) -> list[dict]:
     from savile.store.tables import deliveries
     with workspace.store.begin() as connection:
         return [dict(r) for r in connection.execute(sa.select(deliveries).order_by(deliveries.c.created_at)).mappings()]
+
+
+def test_streamed_events_are_cleaned_at_the_door_like_batch_rows(api) -> None:  # noqa: ANN001
+    client, keys, workspace = api
+    chat = {"table": "communications", "communication_id": "m-9", "source": "core", "source_customer_id": "src-c2",
+            "occurred_at": "2026-11-01T09:00:00Z", "channel": "chat", "text": "my card 4111 1111 1111 1111 was declined"}
+    login = {**event("login"), "phone": "07700 900123", "email": "  Alex.Doe@Example.ORG ",
+             "properties": {"note": "card 4111111111111111", "nested": {"ref": "5500 0000 0000 0004"}}}
+    assert post(client, keys["channel"], {"events": [chat, login]}).status_code == 202
+    with workspace.store.begin() as connection:
+        stored = {row.event_id: row.payload for row in connection.execute(sa.select(events_received.c.event_id, events_received.c.payload))}
+    text = str(stored)
+    assert "4111 1111 1111 1111" not in text and "4111111111111111" not in text and "5500 0000 0000 0004" not in text
+    assert "1111" in stored["communications:m-9"]["text"]  # the last four stay
+    assert stored[login["event_id"]]["phone"] == "+447700900123" and stored[login["event_id"]]["email"] == "alex.doe@example.org"

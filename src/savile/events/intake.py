@@ -6,11 +6,13 @@ from typing import Any
 
 from savile.contract import parse_event
 from savile.exceptions import ContractError
+from savile.ingest.normalise import mask_card_numbers, to_e164
+from savile.ingest.prepare import FREE_TEXT
 
 MAX_BATCH = 10_000
 
 
-def parse_batch(body: Any) -> list[dict[str, Any]]:
+def parse_batch(body: Any, region: str = "GB") -> list[dict[str, Any]]:
     """Validated events as JSON-ready payloads (with ``table``); every bad event named at once.
 
     A batch with any bad event is refused whole, so the sender fixes it and sends it again:
@@ -33,8 +35,32 @@ def parse_batch(body: Any) -> list[dict[str, Any]]:
         except ContractError as error:
             problems.append(f"events[{index}]: {error}")
             continue
-        accepted.append({"table": row.table, **row.model_dump(mode="json", exclude_none=True)})
+        accepted.append(at_the_door(row.table, {"table": row.table, **row.model_dump(mode="json", exclude_none=True)}, region))
     if problems:
         shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
         raise ContractError(f"{len(problems)} of {len(events)} events are invalid; none were accepted. " + " ".join(shown))
     return accepted
+
+
+def at_the_door(table: str, event: dict[str, Any], region: str) -> dict[str, Any]:
+    """What batch ingest does to a row before anything is stored, done to a streamed event: card
+    numbers in free text masked (PCI DSS), phones to E.164 (``region`` reads local formats),
+    emails trimmed and lower-cased."""
+    for name in (*FREE_TEXT.get(table, ()), "extra"):
+        if name in event:
+            event[name] = _masked(event[name])
+    if event.get("phone"):
+        event["phone"] = to_e164(event["phone"], region) or event["phone"]
+    if event.get("email"):
+        event["email"] = event["email"].strip().lower()
+    return event
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_card_numbers(value)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value

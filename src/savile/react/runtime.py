@@ -36,6 +36,7 @@ class RealTime:
     queue: StoreQueue
     bus: BrokerBus | None
     links: LinkSigner
+    region: str = "GB"  # how streamed phones in a local format are read
     processed: int = 0
     failures: list[str] = field(default_factory=list)
 
@@ -49,7 +50,7 @@ class RealTime:
         processor = EventProcessor(service, load_triggers(workspace.path, service.catalogue), Composer(links), clock)
         dispatcher = Dispatcher(workspace.store, channels or channels_for(workspace), service.policy, clock)
         bus = BrokerBus(settings.broker_url, settings.broker_subject, claim_after_ms=settings.broker_claim_after_ms) if settings.broker_url else None
-        return cls(processor, dispatcher, StoreQueue(workspace.store), bus, links)
+        return cls(processor, dispatcher, StoreQueue(workspace.store), bus, links, settings.default_region)
 
     def handle(self, payload: dict[str, Any]) -> int:
         """Process one event; one that cannot be processed is kept in the ledger with its error, not retried forever.

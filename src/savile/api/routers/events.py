@@ -18,6 +18,7 @@ async def create_events(request: Request, caller: CallerDep, body: Any = Body(..
     before is accepted and ignored. A batch with an invalid event is refused whole (422, each
     problem named by index and field)."""
     require(caller, "events:create")
-    events = parse_batch(body)
-    await request.app.state.realtime.publish(events)
+    realtime = request.app.state.realtime
+    events = parse_batch(body, realtime.region)
+    await realtime.publish(events)
     return {"accepted": len(events)}

@@ -131,3 +131,20 @@ def test_a_flag_newly_raised_by_a_refresh_fires_once_and_a_flag_already_on_does_
     bank.run()
     [sent] = bank.deliveries(trigger_id="activity_falling")
     assert sent["customer_id"] == "c1" and sent["action_id"] == "retention_check_in"
+
+
+def test_streamed_events_join_the_analytical_history_once(workspace: Workspace) -> None:
+    from savile.react.history import absorb_streamed
+
+    bank = open_bank(workspace)
+    page = event("page_view", page="loans")
+    bank.send(page, {"table": "transactions", "transaction_id": "t-1", "account_id": "c1-0", "amount": "-12.50", "currency": "GBP",
+                     "booked_at": bank.clock.now.isoformat(), "description": "COFFEE"})
+    bank.run()
+    assert absorb_streamed(workspace.store, workspace.analytics) == {"interactions": 1, "transactions": 1}
+    bank.send(page, event("login"))  # a repeat and one new event
+    bank.run()
+    assert absorb_streamed(workspace.store, workspace.analytics) == {"interactions": 1, "transactions": 0}
+    rows = workspace.analytics.run("SELECT event_type, properties->>'page' FROM interactions ORDER BY occurred_at, event_type")
+    assert sorted(rows) == [("login", None), ("page_view", "loans")]
+    assert workspace.analytics.run("SELECT amount FROM transactions")[0][0] == __import__("decimal").Decimal("-12.5000")

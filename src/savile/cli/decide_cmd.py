@@ -33,8 +33,10 @@ def refresh(workspace: Workspace, day):  # type: ignore[no-untyped-def]
     """Profiles as of ``day``, and offer responses that arrived in batch into the contact history."""
     from savile.decide import MARKETING_KINDS, load_catalogue, load_products, refresh_profiles
     from savile.decide.responses import import_responses
+    from savile.react.history import absorb_streamed
 
     with console.status(f"refreshing profiles as of {day} ..."):
+        absorb_streamed(workspace.store, workspace.analytics)  # events sent through the API count like ingested ones
         summary = refresh_profiles(workspace.store, workspace.analytics, registry(workspace), day)
         kinds = {a.id: a.kind for a in load_catalogue(catalogue_folder(workspace.path), load_products(workspace.store)).actions}
         # an action the catalogue no longer knows still counts against caps: the customer saw marketing

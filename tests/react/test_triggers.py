@@ -148,3 +148,18 @@ def test_streamed_events_join_the_analytical_history_once(workspace: Workspace) 
     rows = workspace.analytics.run("SELECT event_type, properties->>'page' FROM interactions ORDER BY occurred_at, event_type")
     assert sorted(rows) == [("login", None), ("page_view", "loans")]
     assert workspace.analytics.run("SELECT amount FROM transactions")[0][0] == __import__("decimal").Decimal("-12.5000")
+
+
+def test_a_streamed_communication_is_kept_like_an_ingested_one(workspace: Workspace) -> None:
+    import sqlalchemy as sa
+
+    from savile.store.tables import communications
+
+    bank = open_bank(workspace)
+    said = {"table": "communications", "communication_id": "m7", "source": "core", "source_customer_id": "src-c1",
+            "occurred_at": bank.clock.now.isoformat(), "channel": "chat", "text": "When does my statement arrive?"}
+    bank.send(said, said)
+    bank.run()
+    with workspace.store.begin() as connection:
+        rows = connection.execute(sa.select(communications.c.communication_id, communications.c.text)).all()
+    assert [tuple(r) for r in rows] == [("m7", "When does my statement arrive?")]

@@ -34,7 +34,7 @@ from savile.react.geo import NearestLocations
 from savile.react.live import apply_interaction, read_live, touch, write_live
 from savile.react.triggers import (ApplicationUnfinished, FlagRaised, LocationNear, MoneyIn, PageTrouble, Trigger, as_decimal,
                                    candidates_for, due_after)
-from savile.store.tables import customer_links, events_received, holdings, identifiers, preferences, scheduled_jobs
+from savile.store.tables import communications, customer_links, events_received, holdings, identifiers, preferences, scheduled_jobs
 
 log = structlog.get_logger(__name__)
 RESPONSE_KINDS = {"offer_impression": "impression", "offer_click": "click", "offer_accept": "accept", "offer_decline": "decline",
@@ -96,6 +96,10 @@ class EventProcessor:
             if not claim(connection, key, table, _jsonable(payload), now):
                 return None
             outcome = Outcome(key)
+            if table == "communications":  # kept like an ingested one: the next refresh's difficulty signal reads it
+                connection.execute(dialect_insert(connection)(communications).values(
+                    **{k: event.get(k) for k in communications.c.keys() if k != "extra"}).on_conflict_do_nothing(
+                    index_elements=["communication_id"]))
             customer_id, outcome.linked_by = self._link(connection, table, event)
             outcome.customer_id = customer_id
             if customer_id:

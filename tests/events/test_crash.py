@@ -42,14 +42,16 @@ class Gateway(BaseHTTPRequestHandler):
         return
 
 
-def test_a_killed_worker_loses_no_event_and_sends_nothing_twice(tmp_path: Path) -> None:
+def test_a_killed_worker_loses_no_event_and_sends_nothing_twice(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     url = broker_url_or_skip("nats")
     gateway = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
     threading.Thread(target=gateway.serve_forever, daemon=True).start()
     env = {**os.environ, "SAVILE_BROKER_URL": url, "SAVILE_BROKER_SUBJECT": f"savile.crash.{uuid.uuid4().hex[:10]}",
            "SAVILE_DATABASE_URL": f"sqlite:///{tmp_path / 'savile.db'}",
            "SAVILE_PUSH_WEBHOOK_URL": f"http://127.0.0.1:{gateway.server_port}/push"}
-    os.environ.update({k: v for k, v in env.items() if k.startswith("SAVILE_")})
+    for name, value in env.items():
+        if name.startswith("SAVILE_"):
+            monkeypatch.setenv(name, value)  # this process's workspace sees the same settings; restored afterwards
     try:
         workspace = init_workspace(tmp_path / "ws")
         # Not the hour the test runs at, nor the cap on repeats, may stop the pushes.

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from savile.identity import customer_view
-from savile.ingest.normalise import mask_card_numbers
+from savile.ingest.normalise import mask_nested
 from savile.store import SqlStore
 from savile.store.tables import feature_snapshots
 
@@ -22,15 +22,5 @@ def customer_profile(store: SqlStore, customer_id: str) -> dict[str, Any]:
         view["scores"] = snapshot["scores"] or {}
         view["profile_as_of"] = snapshot["as_of"]
         view["model_version"] = snapshot["model_version"]
-    return _masked(view)
+    return mask_nested(view)
 
-
-def _masked(value: Any) -> Any:
-    """Card numbers never leave Savile in clear, whichever field a source put them in."""
-    if isinstance(value, str):
-        return mask_card_numbers(value)
-    if isinstance(value, dict):
-        return {k: _masked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_masked(v) for v in value]
-    return value

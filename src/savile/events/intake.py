@@ -6,7 +6,7 @@ from typing import Any
 
 from savile.contract import parse_event
 from savile.exceptions import ContractError
-from savile.ingest.normalise import mask_card_numbers, to_e164
+from savile.ingest.normalise import mask_nested, to_e164
 from savile.ingest.prepare import FREE_TEXT
 
 MAX_BATCH = 10_000
@@ -48,19 +48,10 @@ def at_the_door(table: str, event: dict[str, Any], region: str) -> dict[str, Any
     emails trimmed and lower-cased."""
     for name in (*FREE_TEXT.get(table, ()), "extra"):
         if name in event:
-            event[name] = _masked(event[name])
+            event[name] = mask_nested(event[name])
     if event.get("phone"):
         event["phone"] = to_e164(event["phone"], region) or event["phone"]
     if event.get("email"):
         event["email"] = event["email"].strip().lower()
     return event
 
-
-def _masked(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask_card_numbers(value)
-    if isinstance(value, dict):
-        return {key: _masked(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_masked(item) for item in value]
-    return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 
@@ -83,3 +84,14 @@ def _mask_run(match: re.Match[str]) -> str:
                 positions = [i for start, end in groups[first : last + 1] for i in range(start, end)]
                 masked.update(positions[:-4])
     return "".join("*" if i in masked else char for i, char in enumerate(run))
+
+
+def mask_nested(value: Any) -> Any:
+    """``mask_card_numbers`` through every string in nested dicts and lists (JSON properties, views)."""
+    if isinstance(value, str):
+        return mask_card_numbers(value)
+    if isinstance(value, dict):
+        return {key: mask_nested(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_nested(item) for item in value]
+    return value

@@ -108,16 +108,12 @@ class EventProcessor:
                 customer_id=customer_id, outcome=outcome.as_json()))
         return outcome
 
-    def mark_failed(self, payload: dict[str, Any], error: Exception) -> None:
+    def mark_failed(self, key: str, payload: dict[str, Any], error: Exception) -> None:
         """Keep an event that could not be processed, with its error, so that nothing is lost or retried forever."""
-        table = payload.get("table", "interactions")
-        try:
-            key = ledger_key(table, payload)
-        except (KeyError, TypeError):
-            return
         now = self.clock()
         with self.service.writing() as connection:
-            add_to_ledger(connection, [{"event_id": key, "event_table": table, "payload": _jsonable(payload), "received_at": now}])
+            add_to_ledger(connection, [{"event_id": key, "event_table": payload.get("table", "interactions"),
+                                        "payload": _jsonable(payload), "received_at": now}])
             connection.execute(sa.update(events_received).where(events_received.c.event_id == key).values(
                 processed_at=now, outcome={"error": f"{type(error).__name__}: {error}"[:1000]}))
 

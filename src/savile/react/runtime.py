@@ -64,7 +64,8 @@ class RealTime:
             key = _key_or_none(payload)
             self.failures.append(f"{key}: {error}")
             log.error("event failed", event_key=key, error=str(error))
-            self.processor.mark_failed(payload, error)
+            if key is not None:  # without an id there is no row to keep it in; the log line is its record
+                self.processor.mark_failed(key, payload, error)
         return 0
 
     def handle_all(self, payloads: list[dict[str, Any]]) -> int:
@@ -81,10 +82,10 @@ class RealTime:
 
     def accept(self, events: list[dict[str, Any]]) -> int:
         """Store events for the worker (the in-process queue); returns how many were new."""
-        return self.queue.put(events, [ledger_key(e.get("table", "interactions"), e) for e in events])
+        return self.queue.put(events, _keys(events))
 
     async def publish(self, events: list[dict[str, Any]]) -> None:
-        keys = [ledger_key(e.get("table", "interactions"), e) for e in events]
+        keys = _keys(events)
         if self.bus is None:
             await anyio.to_thread.run_sync(self.queue.put, events, keys)
         else:
@@ -111,6 +112,10 @@ class RealTime:
         finally:
             if self.bus is not None:
                 await self.bus.close()
+
+
+def _keys(events: list[dict[str, Any]]) -> list[str]:
+    return [ledger_key(e.get("table", "interactions"), e) for e in events]
 
 
 def _key_or_none(payload: dict[str, Any]) -> str | None:

@@ -127,3 +127,22 @@ def test_persian_customers_get_persian_right_to_left_content() -> None:
                           {("marketing", None): (True, NOW), ("profiling", None): (True, NOW)}, [])
     chosen = decide("d1", state, DecisionRequest("c1", "email", NOW, limit=1), CATALOGUE, DecisionPolicy()).actions[0]
     assert chosen.content["language"] == "fa" and chosen.content["direction"] == "rtl" and "زهرا" in chosen.content["body"]
+
+
+def test_an_offer_states_its_last_day_in_the_customers_language(tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "offers.yaml").write_text("""
+- id: offer_save_spring
+  kind: offer
+  product_code: SAVE
+  valid_until: 2026-12-24
+  placeholders: [valid_until]
+  content:
+    en: {subject: "Until {{ valid_until }}", body: "Open by {{ valid_until }}.", cta: Open}
+    ru: {subject: "До {{ valid_until }}", body: "Откройте до {{ valid_until }}.", cta: Открыть}
+""", encoding="utf-8")
+    catalogue = load_catalogue(tmp_path, PRODUCTS)
+    grants = {("marketing", None): (True, NOW), ("profiling", None): (True, NOW)}
+    for attributes, written in [({"language": "en", "country": "GB"}, "24 December 2026"), ({"language": "ru"}, "24 декабря 2026")]:
+        state = CustomerState("c1", attributes, {"age_years": 40}, {"SAVE": 0.9}, {}, {}, None, {"CURR"}, grants, [])
+        chosen = decide("d1", state, DecisionRequest("c1", "email", NOW, limit=1), catalogue, DecisionPolicy()).actions[0]
+        assert written in chosen.content["body"]

@@ -45,6 +45,20 @@ def test_an_application_not_submitted_within_a_day_gets_one_reminder(workspace: 
     assert sent["content"]["unsubscribe_url"] and "unsubscribe" in sent["content"]["html"].lower()
 
 
+@pytest.mark.parametrize(("language", "country", "written"), [
+    ("en", "GB", "1 November 2026"), ("en", "US", "November 1, 2026"), ("ru", "RU", "1 ноября 2026"), ("fa", "IR", "نوامبر")])  # Babel writes the Gregorian month in Persian
+def test_the_reminder_gives_the_start_date_as_the_customer_writes_it(workspace: Workspace, language: str, country: str,
+                                                                     written: str) -> None:
+    bank = open_bank(workspace, {"c1": {"language": language, "country": country}})
+    bank.send(event("application_started", product_code="SAVE", at=bank.clock.now))
+    bank.clock.advance(hours=25)
+    bank.run()
+    bank.run()
+    [sent] = bank.deliveries(trigger_id="unfinished_application")
+    assert written in sent["content"]["text"]
+    assert sent["content"]["direction"] == ("rtl" if language == "fa" else "ltr")
+
+
 def test_a_submitted_application_cancels_the_reminder(workspace: Workspace) -> None:
     bank = open_bank(workspace)
     bank.send(event("application_started", product_code="SAVE", at=bank.clock.now),

@@ -8,11 +8,13 @@ empty gap in a customer's message).
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as babel_format_date
 from babel.numbers import format_currency
 from babel.units import format_unit
 
@@ -30,10 +32,13 @@ PLACEHOLDERS = {
     "distance": "how far it is, formatted for the customer's language (location triggers)",
     "amount": "the money the trigger saw, formatted for the customer's language and currency",
     "page": "the page or screen the customer had trouble with (page-help triggers)",
+    "event_date": "the day of the event behind a trigger (an application started), in the customer's language",
+    "valid_until": "the last day the action is offered (its validity window), in the customer's language",
 }
 RIGHT_TO_LEFT = {"ar", "fa", "he", "ur", "ps", "ku", "yi", "dv"}
 SAMPLE = {"first_name": "Alex", "last_name": "Smith", "product_name": "Saver", "product_category": "savings", "channel": "email",
-          "location_name": "High Street", "distance": "250 m", "amount": "£5,000.00", "page": "transfers"}
+          "location_name": "High Street", "distance": "250 m", "amount": "£5,000.00", "page": "transfers",
+          "event_date": "5 January 2026", "valid_until": "31 March 2026"}
 
 _environment = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
 
@@ -61,27 +66,43 @@ def render(text: str, values: dict[str, Any]) -> str:
     return _compiled(text).render(values)
 
 
-def format_amount(amount: Any, currency: str | None, language: str) -> str:
+def format_amount(amount: Any, currency: str | None, locale: str) -> str:
     """Money as the customer reads it (Babel: ``£5,000.00``, ``5 000,00 £``, ``۵٬۰۰۰٫۰۰ £``)."""
     if amount is None or amount == "":
         return ""
-    return format_currency(Decimal(str(amount)), currency or "GBP", locale=_locale(language))
+    return format_currency(Decimal(str(amount)), currency or "GBP", locale=locale)
 
 
-def format_distance(metres: Any, language: str) -> str:
+def format_date(day: Any, locale: str) -> str:
+    """A day as the customer reads it (Babel: ``5 January 2026``, ``5 января 2026 г.``, ``۵ ژانویهٔ ۲۰۲۶``)."""
+    if day is None or day == "":
+        return ""
+    if isinstance(day, str):
+        day = datetime.fromisoformat(day)
+    if isinstance(day, datetime):
+        day = day.date()
+    return babel_format_date(day, format="long", locale=locale)
+
+
+def format_distance(metres: Any, locale: str) -> str:
     if metres is None or metres == "":
         return ""
     metres = float(metres)
     if metres >= 1000:
-        return format_unit(round(metres / 1000, 1), "length-kilometer", length="short", locale=_locale(language))
-    return format_unit(int(round(metres, -1)), "length-meter", length="short", locale=_locale(language))
+        return format_unit(round(metres / 1000, 1), "length-kilometer", length="short", locale=locale)
+    return format_unit(int(round(metres, -1)), "length-meter", length="short", locale=locale)
 
 
-def _locale(language: str) -> str:
-    try:
-        return str(Locale.parse(language.replace("-", "_")))
-    except (ValueError, UnknownLocaleError):
-        return "en"
+def reader_locale(language: str, country: str | None = None) -> str:
+    """The Babel locale a customer reads in: their language as written in their country (``en_GB``
+    writes 5 January, ``en`` January 5), the language alone when that pair is unknown, else English."""
+    language = language.replace("-", "_")
+    for name in ([f"{language.split('_')[0]}_{country.upper()}"] if country else []) + [language]:
+        try:
+            return str(Locale.parse(name))
+        except (ValueError, UnknownLocaleError):
+            continue
+    return "en"
 
 
 def direction(language: str) -> str:

@@ -95,14 +95,14 @@ TRIGGERED: list[dict[str, Any]] = [
         "description": "Remind a customer of an application they started and did not submit",
         "eligibility": {"field": "context.trigger", "eq": "application_unfinished"},
         "content": {
-            "en": {"subject": "Your {{ product_name }} application is waiting", "body": "Hello {{ first_name }}, you can pick up your application where you left it.",
+            "en": {"subject": "Your {{ product_name }} application is waiting", "body": "Hello {{ first_name }}, you can pick up the application you started on {{ event_date }} where you left it.",
                    "cta": "Continue"},
-            "ru": {"subject": "Ваша заявка на {{ product_name }} ждёт вас", "body": "Здравствуйте, {{ first_name }}! Продолжите заявку с того места, где остановились.",
+            "ru": {"subject": "Ваша заявка на {{ product_name }} ждёт вас", "body": "Здравствуйте, {{ first_name }}! Продолжите заявку, начатую {{ event_date }}, с того места, где остановились.",
                    "cta": "Продолжить"},
-            "fa": {"subject": "درخواست {{ product_name }} شما منتظر است", "body": "{{ first_name }} عزیز، می‌توانید درخواست خود را از همان‌جا که ماند ادامه دهید.",
+            "fa": {"subject": "درخواست {{ product_name }} شما منتظر است", "body": "{{ first_name }} عزیز، می‌توانید درخواستی را که {{ event_date }} آغاز کردید از همان‌جا که ماند ادامه دهید.",
                    "cta": "ادامه"},
         },
-        "placeholders": ["first_name", "product_name"],
+        "placeholders": ["first_name", "product_name", "event_date"],
     },
     {
         "id": "service_page_help", "kind": "service", "propensity": 0.3, "value": 2, "channels": ["in_app", "mobile_app", "web", "chat"],

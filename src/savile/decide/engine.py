@@ -19,7 +19,7 @@ from typing import Any
 from savile.decide.actions import CatalogueAction
 from savile.decide.catalogue import Catalogue
 from savile.decide.conditions import evaluate
-from savile.decide.content import direction, format_amount, format_distance, render
+from savile.decide.content import direction, format_amount, format_date, format_distance, reader_locale, render
 from savile.decide.policy import DecisionPolicy
 from savile.decide.state import CustomerState
 from savile.decide.steps import STEPS, Facts, is_flagged
@@ -180,12 +180,15 @@ def _content(item: CatalogueAction, state: CustomerState, request: DecisionReque
     wanted = str(state.attributes.get("language") or "en").split("-")[0].lower()
     language = wanted if wanted in item.action.content else ("en" if "en" in item.action.content else next(iter(item.action.content)))
     context = request.context
+    locale = reader_locale(language, state.attributes.get("country"))
     values = {"first_name": state.attributes.get("first_name", ""), "last_name": state.attributes.get("last_name", ""),
               "product_name": item.product.name if item.product else str(context.get("product_name", "")),
               "product_category": item.product.category if item.product else str(context.get("product_category", "")),
               "channel": request.channel, "location_name": str(context.get("location_name", "")),
-              "distance": format_distance(context.get("distance_m"), language), "page": str(context.get("page", "")),
-              "amount": format_amount(context.get("amount"), context.get("currency"), language)}
+              "distance": format_distance(context.get("distance_m"), locale), "page": str(context.get("page", "")),
+              "amount": format_amount(context.get("amount"), context.get("currency"), locale),
+              "event_date": format_date(context.get("event_date"), locale),
+              "valid_until": format_date(item.action.valid_until, locale)}
     values = {name: values[name] for name in item.action.placeholders}
     content = item.action.content[language]
     return {"language": language, "direction": direction(language), "subject": render(content.subject, values),

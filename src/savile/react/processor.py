@@ -296,7 +296,8 @@ class EventProcessor:
                     else:
                         product = self.products.get(code)
                         context = {"product_code": code, "product_name": product.name if product else code,
-                                   "product_category": product.category if product else ""}
+                                   "product_category": product.category if product else "",
+                                   "event_date": job["payload"].get("started_at")}
                         self.fire(connection, trigger, state, context, cause=job_id, now=now, outcome=outcome)
                 connection.execute(sa.update(scheduled_jobs).where(scheduled_jobs.c.job_id == job_id).values(
                     outcome="; ".join(outcome.notes) or f"deliveries: {', '.join(outcome.deliveries) or 'none'}"))

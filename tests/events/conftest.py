@@ -13,6 +13,8 @@ BROKERS = {
     "nats": os.environ.get("SAVILE_TEST_NATS_URL", "nats://127.0.0.1:4222"),
     "redis": os.environ.get("SAVILE_TEST_REDIS_URL", "redis://127.0.0.1:6379"),
 }
+if os.environ.get("SAVILE_TEST_KAFKA_URL"):  # no Kafka on these machines; set it to run the suite on a cluster
+    BROKERS["kafka"] = os.environ["SAVILE_TEST_KAFKA_URL"]
 
 
 def broker_url_or_skip(kind: str) -> str | None:

@@ -19,10 +19,10 @@ from savile.react.runtime import RealTime
 from savile.store.tables import events_received, live_profiles
 from savile.workspace import Workspace, init_workspace
 from tests.decide.helpers import add_customer, add_products
-from tests.events.conftest import broker_url_or_skip
+from tests.events.conftest import BROKERS, broker_url_or_skip
 from tests.react.helpers import Recorder, event
 
-BACKENDS = ["memory", "nats", "redis"]
+BACKENDS = ["memory", *BROKERS]
 
 
 @pytest.fixture(params=BACKENDS)

@@ -1,5 +1,5 @@
-"""Brokers for the event stream, on FastStream: NATS JetStream and Redis Streams by URL
-(``SAVILE_BROKER_URL``); Kafka works the same way through ``faststream.kafka`` (see docs/react.md).
+"""Brokers for the event stream, on FastStream: NATS JetStream, Redis Streams and Kafka by URL
+(``SAVILE_BROKER_URL``; see docs/react.md).
 
 Publishing waits for the broker's acknowledgement, so an event answered 202 is stored. NATS
 drops a repeat of an event id inside its duplicate window (``Nats-Msg-Id``); the worker's
@@ -41,8 +41,14 @@ class BrokerBus:
             from faststream.redis import RedisBroker
             self.broker = RedisBroker(url, logger=None)
             self.stream = None
+        elif self.kind == "kafka":
+            from faststream.kafka import KafkaBroker
+            # Idempotent producer, every replica acknowledging: a retried send is neither lost nor doubled,
+            # and the pipelined sends below keep their order within a partition.
+            self.broker = KafkaBroker(urlsplit(url).netloc.split(","), acks="all", enable_idempotence=True, logger=None)
+            self.stream = None
         else:
-            raise ConfigError(f"Unsupported broker URL {url!r}. Expected nats://host:4222 or redis://host:6379 "
+            raise ConfigError(f"Unsupported broker URL {url!r}. Expected nats://host:4222, redis://host:6379 or kafka://host:9092 "
                               "(leave SAVILE_BROKER_URL unset for the in-process queue).")
         self._started = False
 
@@ -68,6 +74,14 @@ class BrokerBus:
         if self.kind in ("redis", "rediss"):
             for event, key in zip(events, keys, strict=True):  # one at a time: pooled connections could reorder them
                 await self.broker.publish(event, stream=self.subject, headers={"event_key": key})
+            return
+        if self.kind == "kafka":
+            # Keyed by the customer as the source knows them: one customer's events share a partition, so
+            # they keep their order while workers in the group share the partitions.
+            sent = [await self.broker.publish(event, topic=self.subject, key=partition_key(event).encode(),
+                                              headers={"event_key": key}, no_confirm=True)
+                    for event, key in zip(events, keys, strict=True)]
+            await asyncio.gather(*(ack for ack in sent if ack is not None))  # FastStream's test broker hands back none
             return
         # Written one after another (order kept), acknowledgements awaited together: JetStream's
         # asynchronous publish, which FastStream does not expose.
@@ -111,6 +125,11 @@ class BrokerBus:
                                                                 min_idle_time=self.claim_after_ms, polling_interval=1000),
                                                ack_policy=AckPolicy.NACK_ON_ERROR)
             return [fresh, abandoned]
+        if self.kind == "kafka":
+            # A consumer group reading from the earliest offset (events sent before any worker ran are
+            # read too); offsets are committed only after the handler returns.
+            return [self.broker.subscriber(self.subject, group_id=GROUP, auto_offset_reset="earliest",
+                                           ack_policy=AckPolicy.NACK_ON_ERROR)]
         from nats.js.api import DeliverPolicy
         # A durable push consumer: the server sends as soon as an event is stored (a pull waits to fill a
         # batch, and a short pull wait left messages unacknowledged until the ack wait ran out), and one
@@ -135,6 +154,14 @@ class BrokerBus:
                 raise
         finally:
             await client.aclose()
+
+
+def partition_key(event: dict[str, Any]) -> str:
+    """Who an event is about, as its source names them (the golden id is not known yet at the door)."""
+    for field in ("source_customer_id", "account_id", "device_id", "email", "phone"):
+        if event.get(field):
+            return f"{field}:{event.get('source', '') if field == 'source_customer_id' else ''}:{event[field]}"
+    return str(event.get("event_id", ""))
 
 
 def _safe(subject: str) -> str:

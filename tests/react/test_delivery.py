@@ -59,6 +59,19 @@ def test_the_inbox_is_not_held_by_quiet_hours(workspace: Workspace) -> None:
     assert status(bank, "d1")["status"] == "sent"
 
 
+@pytest.mark.parametrize(("marketing", "sent_now"), [(False, True), (True, False)])
+def test_a_service_message_asked_for_at_night_goes_now_and_marketing_never_does(workspace: Workspace, marketing: bool,
+                                                                               sent_now: bool) -> None:
+    bank = open_bank(workspace)
+    bank.clock.now = datetime(2026, 11, 1, 23, 0, tzinfo=timezone.utc)
+    with bank.workspace.store.begin() as connection:
+        enqueue(connection, delivery_id="d1", customer_id="c1", channel="push", address="phone-1", action_id="service_nearest_atm",
+                decision_id=None, trigger_id="nearby_atm", marketing=marketing, content=MESSAGE, now=bank.clock.now,
+                expires_at=None, during_quiet_hours=True)
+    bank.realtime.dispatcher.run_once()
+    assert (status(bank, "d1")["status"] == "sent") is sent_now
+
+
 def test_caps_and_a_withdrawn_consent_are_checked_again_at_send_time(workspace: Workspace) -> None:
     bank = open_bank(workspace)
     for i in range(3):

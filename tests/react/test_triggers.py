@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -21,6 +21,18 @@ def test_a_location_ping_near_an_atm_pushes_its_name_and_distance(workspace: Wor
     [sent] = bank.deliveries(trigger_id="nearby_atm")
     assert sent["channel"] == "push" and sent["address"] == "phone-1" and sent["status"] == "sent"
     assert "High Street ATM" in sent["content"]["text"] and "200 m" in sent["content"]["text"]
+
+
+def test_the_atm_push_goes_at_once_at_night_while_a_reminder_waits_for_morning(workspace: Workspace) -> None:
+    bank = open_bank(workspace, {"c1": {"grants": LOCATION}})
+    bank.clock.now = datetime(2026, 11, 1, 23, 0, tzinfo=timezone.utc)  # 23:00 in London
+    bank.send({**event("location_ping", at=bank.clock.now, **NEAR), "device_id": "phone-1"},
+              event("application_started", product_code="SAVE", at=bank.clock.now - timedelta(hours=25)))
+    bank.run()
+    bank.run()
+    assert [d["status"] for d in bank.deliveries(trigger_id="nearby_atm")] == ["sent"]
+    [reminder] = bank.deliveries(trigger_id="unfinished_application")
+    assert reminder["status"] == "pending" and reminder["not_before"].astimezone(timezone.utc).hour == 8
 
 
 @pytest.mark.parametrize("near_miss", ["too far", "no location consent"])

@@ -34,6 +34,9 @@ class _Trigger(BaseModel):
     categories: list[str] = Field(default_factory=list, description="also offers of products in these categories")
     alert_agents: bool = Field(False, description="also put the customer in the agents' queue")
     expires_minutes: int | None = Field(None, gt=0, description="a message not sent by then is dropped (it would be stale)")
+    quiet_hours: Literal["hold", "send"] = Field(
+        "hold", description="hold: wait for quiet hours to end; send: a service message the customer's own activity asked for "
+                            "just now (useless by morning); marketing is held whatever this says")
 
 
 class LocationNear(_Trigger):
@@ -69,7 +72,7 @@ _TRIGGERS = TypeAdapter(list[Trigger])
 
 DEFAULTS: list[dict[str, Any]] = [
     {"id": "nearby_atm", "when": "location_near", "within_metres": 300, "channels": ["push", "in_app"],
-     "actions": ["service_nearest_atm"], "expires_minutes": 30,
+     "actions": ["service_nearest_atm"], "expires_minutes": 30, "quiet_hours": "send",
      "description": "A customer who shares their location passes near one of our ATMs"},
     {"id": "unfinished_application", "when": "application_unfinished", "after_hours": 24, "channels": ["email", "push", "in_app"],
      "actions": ["advice_finish_application"], "description": "An application started and not submitted within a day"},

@@ -93,6 +93,7 @@ def format_distance(metres: Any, locale: str) -> str:
     return format_unit(int(round(metres, -1)), "length-meter", length="short", locale=locale)
 
 
+@lru_cache(maxsize=1024)
 def reader_locale(language: str, country: str | None = None) -> str:
     """The Babel locale a customer reads in: their language as written in their country (``en_GB``
     writes 5 January, ``en`` January 5), the language alone when that pair is unknown, else English."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,12 +18,16 @@ def lock_customers(connection: sa.Connection, customer_ids: list[str], now: date
     """Take each customer's counter row for the rest of the transaction, so that concurrent
     decisions for one customer run one after the other and caps and cooldowns hold. The write
     comes first: on SQLite it takes the database's write lock before anything is read."""
-    insert = dialect_insert(connection)(contact_counters)
-    statement = insert.values([{"customer_id": c, "decisions": 1, "last_decided_at": now} for c in sorted(customer_ids)])
-    connection.execute(statement.on_conflict_do_update(
+    connection.execute(_counter_upsert(connection.dialect.name),
+                       [{"customer_id": c, "decisions": 1, "last_decided_at": now} for c in sorted(customer_ids)])
+
+
+@lru_cache(maxsize=2)
+def _counter_upsert(dialect: str):  # noqa: ANN202 — built once per dialect, bound per call (no recompiling on the hot path)
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(contact_counters)
+    return statement.on_conflict_do_update(
         index_elements=[contact_counters.c.customer_id],
-        set_={"decisions": contact_counters.c.decisions + 1, "last_decided_at": statement.excluded.last_decided_at},
-    ))
+        set_={"decisions": contact_counters.c.decisions + 1, "last_decided_at": statement.excluded.last_decided_at})
 
 
 def append(connection: sa.Connection, made: list[Decision], mode: str, actor: str, marketing: dict[str, bool]) -> None:

@@ -74,40 +74,46 @@ class CustomerState:
         return out | {code for code in self.live.get("open_applications", {}) if code not in self.held}
 
 
+# Built once: the hot path only binds ids (an expanding IN), so no statement is rebuilt or recompiled per decision.
+_IDS = sa.bindparam("ids", expanding=True)
+_GOLDEN = sa.select(customers).where(customers.c.customer_id.in_(_IDS), customers.c.status == "active")
+_HELD = sa.select(customer_links.c.customer_id, holdings.c.product_code).join(customer_links, linked_on(holdings)).where(
+    customer_links.c.customer_id.in_(_IDS), holdings.c.closed_at.is_(None))
+_GIVEN = sa.select(customer_links.c.customer_id, consents.c.purpose, consents.c.channel, consents.c.granted, consents.c.recorded_at
+                   ).join(customer_links, linked_on(consents)).where(customer_links.c.customer_id.in_(_IDS))
+_CHOSEN_HERE = sa.select(preferences.c.customer_id, preferences.c.purpose, preferences.c.channel, preferences.c.granted,
+                         preferences.c.recorded_at).where(preferences.c.customer_id.in_(_IDS))
+_SNAPSHOTS = sa.select(feature_snapshots).where(feature_snapshots.c.customer_id.in_(_IDS))
+_LIVE = sa.select(live_profiles).where(live_profiles.c.customer_id.in_(_IDS))
+_RECENT = sa.select(contacts).where(contacts.c.customer_id.in_(_IDS)).order_by(contacts.c.occurred_at.desc()).limit(
+    sa.bindparam("most"))
+
+
 def load_states(connection: sa.Connection, customer_ids: list[str]) -> dict[str, CustomerState]:
     """The state of every active customer in ``customer_ids`` (missing or merged ids are left out)."""
-    golden = connection.execute(sa.select(customers).where(customers.c.customer_id.in_(customer_ids),
-                                                           customers.c.status == "active")).mappings().all()
+    golden = connection.execute(_GOLDEN, {"ids": list(customer_ids)}).mappings().all()
     states = {row["customer_id"]: CustomerState(row["customer_id"], {k: _plain(row[k]) for k in GOLDEN_ATTRIBUTES if row[k] is not None})
               for row in golden}
-    ids = list(states)
-    if not ids:
+    ids = {"ids": list(states)}
+    if not states:
         return states
-    held = sa.select(customer_links.c.customer_id, holdings.c.product_code).join(customer_links, linked_on(holdings)).where(
-        customer_links.c.customer_id.in_(ids), holdings.c.closed_at.is_(None))
-    for customer_id, product_code in connection.execute(held):
+    for customer_id, product_code in connection.execute(_HELD, ids):
         states[customer_id].held.add(product_code)
-    given = sa.select(customer_links.c.customer_id, consents.c.purpose, consents.c.channel, consents.c.granted, consents.c.recorded_at
-                      ).join(customer_links, linked_on(consents)).where(customer_links.c.customer_id.in_(ids))
-    chosen_here = sa.select(preferences.c.customer_id, preferences.c.purpose, preferences.c.channel, preferences.c.granted,
-                            preferences.c.recorded_at).where(preferences.c.customer_id.in_(ids))
-    for customer_id, purpose, channel, granted, recorded_at in [*connection.execute(given), *connection.execute(chosen_here)]:
+    for customer_id, purpose, channel, granted, recorded_at in [*connection.execute(_GIVEN, ids), *connection.execute(_CHOSEN_HERE, ids)]:
         entries = states[customer_id].consents
         if (purpose, channel) not in entries or recorded_at > entries[(purpose, channel)][1]:  # newest wins, any source
             entries[(purpose, channel)] = (bool(granted), recorded_at)
-    for row in connection.execute(sa.select(feature_snapshots).where(feature_snapshots.c.customer_id.in_(ids))).mappings():
+    for row in connection.execute(_SNAPSHOTS, ids).mappings():
         state = states[row["customer_id"]]
         state.features, state.segment, state.as_of = row["features"] or {}, row["segment"], row["as_of"]
         state.scores, state.reasons, state.flags = row["scores"] or {}, row["reasons"] or {}, row["flags"] or {}
         state.model_version = row["model_version"]
-    for row in connection.execute(sa.select(live_profiles).where(live_profiles.c.customer_id.in_(ids))).mappings():
+    for row in connection.execute(_LIVE, ids).mappings():
         state = states[row["customer_id"]]
         state.live = dict(row)
         state.flags = {**state.flags, **(row["flags"] or {})}  # raised live since the snapshot
     history: dict[str, list[Contact]] = defaultdict(list)
-    recent = sa.select(contacts).where(contacts.c.customer_id.in_(ids)).order_by(contacts.c.occurred_at.desc()).limit(
-        CONTACT_HISTORY * len(ids))
-    for row in connection.execute(recent).mappings():
+    for row in connection.execute(_RECENT, {**ids, "most": CONTACT_HISTORY * len(states)}).mappings():
         if len(history[row["customer_id"]]) < CONTACT_HISTORY:
             history[row["customer_id"]].append(Contact(row["action_id"], row["channel"], row["kind"], row["marketing"],
                                                        row["occurred_at"], row["decision_id"]))

@@ -80,7 +80,8 @@ def _create_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     try:
-        engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+        # A file needs no liveness check; a server connection may have been dropped while pooled.
+        engine = sa.create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
     except sa.exc.NoSuchModuleError as error:
         raise StoreError(f"Unsupported database URL scheme in {url.split(':', 1)[0]!r}. Expected sqlite:// or postgresql://.") from error
     except ModuleNotFoundError as error:

@@ -1,12 +1,18 @@
 """Decision API latency and throughput over loopback, against a FastAPI hello-world floor.
 
     python benchmarks/decision_api.py --customers 1000000 --seconds 20 --concurrency 16
+    python benchmarks/decision_api.py --customers 1000000 --seconds 20 --rate 500 --workers 2
 
 Fills a workspace's operational store (SQLite) with N customers, each with holdings, consents
 and an online profile (features, propensities, flags) — the rows a decision reads — then serves
 ``savile serve``'s app and a one-line FastAPI app with uvicorn (one process each, in turn) and
 drives each with concurrent keep-alive clients from another process. Prints p50/p99 latency and
 requests per second for both; compare the ratio, since the client shares the machine's cores.
+
+Two ways to load it: ``--concurrency N`` keeps N requests in flight (closed loop: the most a
+server answers, with latency that is mostly queueing), ``--rate R`` sends R requests a second on
+a fixed schedule whatever the answers (open loop: the latency a channel app sees at that load,
+timed from when each request was due, so a slow answer also delays the count of the ones behind it).
 """
 
 from __future__ import annotations
@@ -83,11 +89,11 @@ app = create_app(find_workspace(Path({workspace!r})))
 """
 
 
-def serve(code: str, port: int, folder: Path) -> subprocess.Popen:  # type: ignore[type-arg]
+def serve(code: str, port: int, folder: Path, workers: int = 1) -> subprocess.Popen:  # type: ignore[type-arg]
     module = folder / f"app_{port}.py"
     module.write_text(code, encoding="utf-8")
     process = subprocess.Popen([sys.executable, "-m", "uvicorn", f"app_{port}:app", "--port", str(port), "--log-level", "warning",
-                                "--no-access-log"], cwd=folder)
+                                "--no-access-log", "--workers", str(workers)], cwd=folder)
     import httpx
 
     for _ in range(600):
@@ -119,17 +125,44 @@ async def drive(url: str, bodies: list[str], headers: dict[str, str], seconds: f
     return latencies
 
 
-def client(url: str, bodies: list[str], headers: dict[str, str], seconds: float, concurrency: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    queue.put(asyncio.run(drive(url, bodies, headers, seconds, concurrency)))
+async def drive_at_rate(url: str, bodies: list[str], headers: dict[str, str], seconds: float, rate: float) -> list[float]:
+    import httpx
+
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        async def one(body: str, due: float) -> None:
+            answer = await client.post(url, content=body, headers=headers)
+            latencies.append(time.perf_counter() - due)  # from when it was due: a late start counts against the server
+            if answer.status_code != 200:
+                raise RuntimeError(f"{answer.status_code}: {answer.text[:200]}")
+        start = time.perf_counter()
+        sent = []
+        for i in range(int(seconds * rate)):
+            due = start + i / rate
+            if (wait := due - time.perf_counter()) > 0:
+                await asyncio.sleep(wait)
+            sent.append(asyncio.create_task(one(bodies[i % len(bodies)], due)))
+        await asyncio.gather(*sent)
+    return latencies
 
 
-def measure(name: str, url: str, bodies: list[str], headers: dict[str, str], seconds: float, concurrency: int) -> None:
+def client(url: str, bodies: list[str], headers: dict[str, str], seconds: float, load: tuple[str, float],
+           queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    kind, amount = load
+    if kind == "rate":
+        queue.put(asyncio.run(drive_at_rate(url, bodies, headers, seconds, amount)))
+    else:
+        queue.put(asyncio.run(drive(url, bodies, headers, seconds, int(amount))))
+
+
+def measure(name: str, url: str, bodies: list[str], headers: dict[str, str], seconds: float, load: tuple[str, float]) -> None:
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-    warm = multiprocessing.Process(target=client, args=(url, bodies[:2000], headers, 2.0, concurrency, queue))
+    warm = multiprocessing.Process(target=client, args=(url, bodies[:2000], headers, 2.0, load, queue))
     warm.start()
     queue.get()
     warm.join()
-    process = multiprocessing.Process(target=client, args=(url, bodies, headers, seconds, concurrency, queue))
+    process = multiprocessing.Process(target=client, args=(url, bodies, headers, seconds, load, queue))
     process.start()
     latencies = sorted(queue.get())
     process.join()
@@ -142,7 +175,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=16, help="requests kept in flight (closed loop)")
+    parser.add_argument("--rate", type=float, default=None, help="requests a second on a fixed schedule (open loop) instead")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn processes per server")
     parser.add_argument("--workspace", type=Path, default=None, help="reuse a filled workspace")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="savile-bench-"))
@@ -161,16 +196,18 @@ def main() -> None:
     rng = random.Random(2)
     bodies = [json.dumps({"customer": {"customer_id": rng.choice(ids)}, "channel": "mobile_app", "limit": 3}) for _ in range(200_000)]
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    print(f"{args.concurrency} concurrent keep-alive clients, {args.seconds:.0f} s each, one uvicorn process per server")
-    hello = serve(HELLO, 8765, folder)
+    load = ("rate", args.rate) if args.rate else ("concurrency", float(args.concurrency))
+    shape = f"{args.rate:g} requests/s on a fixed schedule" if args.rate else f"{args.concurrency} concurrent keep-alive clients"
+    print(f"{shape}, {args.seconds:.0f} s each, {args.workers} uvicorn process(es) per server")
+    hello = serve(HELLO, 8765, folder, args.workers)
     try:
-        measure("hello-world", "http://127.0.0.1:8765/hello", ['{"a": 1}'], headers, args.seconds, args.concurrency)
+        measure("hello-world", "http://127.0.0.1:8765/hello", ['{"a": 1}'], headers, args.seconds, load)
     finally:
         hello.terminate()
         hello.wait()
-    savile = serve(SAVILE.format(workspace=str(workspace)), 8766, folder)
+    savile = serve(SAVILE.format(workspace=str(workspace)), 8766, folder, args.workers)
     try:
-        measure("decisions", "http://127.0.0.1:8766/v1/decisions", bodies, headers, args.seconds, args.concurrency)
+        measure("decisions", "http://127.0.0.1:8766/v1/decisions", bodies, headers, args.seconds, load)
     finally:
         savile.terminate()
         savile.wait()

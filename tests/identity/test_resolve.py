@@ -126,6 +126,19 @@ def test_household_members_stay_apart_though_they_share_everything_else() -> Non
     assert sorted(map(len, matching.clusters)) == [1, 1, 1]
 
 
+def test_one_national_id_at_one_postcode_is_one_person_though_name_and_birth_date_differ() -> None:
+    from datetime import date
+
+    home = {"address_line": "4 Hodgkinson Street", "postcode": "6210"}
+    first = _record(1, "Jade", "Quast", birth_date=date(1939, 1, 21), national_id="5098690", **home)
+    rekeyed = _record(2, "Lkue", "Quast", birth_date=date(1976, 3, 28), national_id="5098690", **home)
+    assert veto(first, rekeyed) is None
+    assert match_records(to_match_table([first, rekeyed])).clusters == [[1, 2]]
+    # The same id elsewhere, or a neighbour's id one digit off, is not enough against two differing fields.
+    assert veto(first, {**rekeyed, "postcode_key": "6211"}) == "different birth dates"
+    assert veto(first, {**rekeyed, "national_id": "5098691"}) == "different first names"
+
+
 @pytest.mark.parametrize(("one", "other"), [("Aleksandr", "Александр"), ("Bill", "William"), ("Mohammad", "محمد"), ("Sasha", "Alexander")])
 def test_transliterated_and_nickname_pairs_match(one: str, other: str) -> None:
     from datetime import date

@@ -67,14 +67,24 @@ def national_ids_agree(a: Record, b: Record) -> bool:
     return DamerauLevenshtein.distance(a["national_id"], b["national_id"]) <= 1
 
 
+def one_id_one_home(a: Record, b: Record) -> bool:
+    return bool(a["national_id"] and a["national_id"] == b["national_id"]
+                and a.get("postcode_key") and a.get("postcode_key") == b.get("postcode_key"))
+
+
 def veto(a: Record, b: Record, *, names: bool = True) -> str | None:
     """Why ``a`` and ``b`` must stay apart, or None.
 
     Household members never share a national id, so an agreeing national id overrides a
     differing first name (a nickname we do not know, a name mistyped beyond one letter) and,
-    when the first names agree, a differing birth date. A differing national id alone vetoes
-    nothing: sources format and mistype them.
+    when the first names agree, a differing birth date. The very same national id at the very
+    same postcode overrides both at once: one person recorded twice with two fields wrong is
+    likelier than a household keying one member's id on another's record, and the merge's
+    evidence says so for a steward to review. A differing national id alone vetoes nothing:
+    sources format and mistype them.
     """
+    if one_id_one_home(a, b):
+        return None
     ids_agree = national_ids_agree(a, b)
     names_differ = first_names_differ(a, b)
     if names and names_differ and not ids_agree:

@@ -139,6 +139,38 @@ def test_one_national_id_at_one_postcode_is_one_person_though_name_and_birth_dat
     assert veto(first, {**rekeyed, "national_id": "5098691"}) == "different birth dates"
 
 
+def test_a_vowel_initial_is_not_another_vowel_name_though_nicknames_still_fit() -> None:
+    family = {"email": "ekaterina.popova@example.com", "postcode": "NE13 6BG"}
+    initial = _record(1, "I.", "Popov", **family)
+    assert veto(initial, _record(2, "Ekaterina", "Popova", **family)) == "different first names"
+    assert veto(initial, _record(3, "Igor", "Popov", **family)) is None
+    assert veto(_record(4, "E.", "Thompson"), _record(5, "Nell", "Thompson")) is None  # Nell stands for Eleanor
+
+
+def test_national_ids_beyond_a_typo_keep_namesakes_apart_unless_one_birth_date_joins_them() -> None:
+    from datetime import date
+
+    home = {"email": "j.young@example.com", "address_line": "157 Oak Drive", "postcode": "E13 6LY"}
+    father = _record(1, "James", "Young", national_id="ZY024951B", birth_date=date(1967, 5, 2), **home)
+    son = _record(2, "James", "Young", national_id="JS783586B", **home)
+    assert veto(father, son) == "different national ids"
+    assert veto(father, {**son, "national_id": "ZY024951C"}) is None  # one mistyped character
+    assert veto(father, {**son, "birth_date": father["birth_date"]}) is None  # same person, a wrong id keyed
+
+
+def test_a_record_with_only_a_name_joins_the_one_customer_of_that_name() -> None:
+    from datetime import date
+
+    golnaz = _record(1, "Golnaz", "Kazemi", email="golnaz@example.com", birth_date=date(2000, 10, 27), postcode="S3 9AU")
+    app_only = _record(2, "Golnaz", "Kazemi")
+    daniel = _record(3, "Daniel", "Lewis", email="dl@example.com", birth_date=date(1986, 5, 19), postcode="E10 4NZ")
+    other_daniel = _record(4, "Daniel", "Lewis", email="d.lewis@example.org", birth_date=date(1971, 2, 3), postcode="M1 1AA")
+    app_daniel = _record(5, "Daniel", "Lewis")
+    matching = match_records(to_match_table([golnaz, app_only, daniel, other_daniel, app_daniel]))
+    assert sorted(matching.clusters) == [[1, 2], [3], [4], [5]]  # two Daniel Lewises: the app's stays alone
+    assert matching.evidence[frozenset((1, 2))].detail == "the only customer with this name"
+
+
 @pytest.mark.parametrize(("one", "other"), [("Aleksandr", "Александр"), ("Bill", "William"), ("Mohammad", "محمد"), ("Sasha", "Alexander")])
 def test_transliterated_and_nickname_pairs_match(one: str, other: str) -> None:
     from datetime import date

@@ -16,6 +16,8 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 from savile.identity.names import phonetic_key
 
 Record = Mapping[str, Any]
+VOWELS = set("aeiou")
+DIFFERENT_IDS = 3  # edits between two national ids beyond any typo: two people's ids
 
 
 def first_names_differ(a: Record, b: Record) -> bool:
@@ -43,8 +45,16 @@ def initials_agree(a: Record, b: Record) -> bool:
     """'E.' agrees with Evgeny and with Zhenya, his nickname; 'T.' with Anthony's Tony."""
     if not a["first_initial"] or not b["first_initial"]:
         return True
-    starts_a, starts_b = _starts(a), _starts(b)
-    return bool(starts_a & starts_b)
+    if not _starts(a) & _starts(b):
+        return False
+    # Keys fold every vowel to 'a', so a vowel initial must also be the name's own first vowel:
+    # 'I.' is not Ekaterina, though 'E.' may be Nell (Eleanor) or Katya (Ekaterina).
+    for initial, named in ((a, b), (b, a)):
+        if initial["first_is_initial"] and not named["first_is_initial"] and not named["first_abjad"]:
+            letter, own = (initial["first_initial"] or "")[:1], (named["first_latin"] or "")[:1]
+            if letter in VOWELS and own in VOWELS and letter != own:
+                return False
+    return True
 
 
 def _starts(record: Record) -> set[str]:
@@ -67,6 +77,13 @@ def national_ids_agree(a: Record, b: Record) -> bool:
     return DamerauLevenshtein.distance(a["national_id"], b["national_id"]) <= 1
 
 
+def national_ids_differ(a: Record, b: Record) -> bool:
+    """Two national ids too far apart to be one mistyped (formats are already normalised)."""
+    if not a["national_id"] or not b["national_id"]:
+        return False
+    return DamerauLevenshtein.distance(a["national_id"], b["national_id"]) >= DIFFERENT_IDS
+
+
 def one_id_one_home(a: Record, b: Record) -> bool:
     return bool(a["national_id"] and a["national_id"] == b["national_id"]
                 and a.get("postcode_key") and a.get("postcode_key") == b.get("postcode_key"))
@@ -77,7 +94,9 @@ def veto(a: Record, b: Record, *, names: bool = True) -> str | None:
 
     Household members never share a national id, so an agreeing national id overrides a
     differing first name (a nickname we do not know, a name mistyped beyond one letter) and,
-    when the first names agree, a differing birth date. The very same national id at the very
+    when the first names agree, a differing birth date. Ids that differ beyond any typo are two
+    people's unless one birth date (give or take a typo) on both says otherwise (a wrong id keyed on a known person's
+    record). The very same national id at the very
     same postcode overrides both at once: one person recorded twice with two fields wrong is
     likelier than a household keying one member's id on another's record, and the merge's
     evidence says so for a steward to review. A differing national id alone vetoes nothing:
@@ -85,6 +104,8 @@ def veto(a: Record, b: Record, *, names: bool = True) -> str | None:
     """
     if one_id_one_home(a, b):
         return None
+    if national_ids_differ(a, b) and not (a["birth_date"] and b["birth_date"] and not birth_dates_differ(a, b)):
+        return "different national ids"
     ids_agree = national_ids_agree(a, b)
     names_differ = first_names_differ(a, b)
     if names and names_differ and not ids_agree:

@@ -102,6 +102,9 @@ def settings() -> SettingsCreator:
     )
 
 
+DEFAULT_PRIOR = 0.0001  # Splink's own default for probability_two_random_records_match
+
+
 @dataclass
 class Edges:
     """Scored pairs of record ids that the model would link, before any guard."""
@@ -145,3 +148,16 @@ def _train(linker: Linker, seed: int) -> None:
             step()
         except (ValueError, SplinkException, duckdb.Error) as error:
             log.warning("linkage training step %r skipped: %s", name, str(error).splitlines()[0])
+        if name == "prior":
+            _keep_prior_inside(linker)
+
+
+def _keep_prior_inside(linker: Linker) -> None:
+    # With no pair sharing a strong identifier Splink estimates the prior as 0 (or 1 when every
+    # pair does), and scoring then fails on log2(0); such a bank keeps Splink's default prior.
+    # Splink sets it on its settings object and offers no public setter.
+    settings_object = linker._settings_obj  # noqa: SLF001
+    if not 0 < settings_object._probability_two_random_records_match < 1:  # noqa: SLF001
+        log.warning("linkage prior estimated at %s from too few pairs; kept at %s", settings_object._probability_two_random_records_match,  # noqa: SLF001
+                    DEFAULT_PRIOR)
+        settings_object._probability_two_random_records_match = DEFAULT_PRIOR  # noqa: SLF001

@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa
 
 from savile.identity.clustering import Edge, cluster
-from savile.identity.guard import sets_conflict, veto
+from savile.identity.guard import first_names_differ, sets_conflict, veto
 from savile.identity.linkage import MATCH_THRESHOLD, predict_edges
 
 # Deterministic evidence: identifiers strong enough to link on their own.
@@ -75,7 +75,48 @@ def match_records(records: pa.Table, must_link: Iterable[tuple[int, int]] = (), 
         return not linked and sets_conflict([by_id[x] for x in a], [by_id[y] for y in b], apart)
 
     matching.clusters = cluster(by_id, edges, conflicts)
+    _join_name_only_records(matching, by_id, apart)
     return matching
+
+
+IDENTIFYING = ("birth_date", "email_key", "phone", "national_id", "postcode_key", "address_key")
+
+
+def _join_name_only_records(matching: Matching, by_id: dict[int, dict[str, Any]], apart: set[frozenset[int]]) -> None:
+    """A record that carries nothing but a name (a channel sign-up with no contact details) joins
+    the one customer of that name, when exactly one has it: a channel's users are the bank's
+    customers, so the only namesake is that person. With two namesakes, or another name-only
+    record of that name, nothing is joined: a wrong merge would show one person another's data."""
+    index = {uid: number for number, members in enumerate(matching.clusters) for uid in members}
+    by_surname: dict[str, set[int]] = {}
+    for uid, record in by_id.items():
+        if record["last_key"] and record["first_key"]:
+            by_surname.setdefault(record["last_key"], set()).add(index[uid])
+    joins: list[tuple[int, int, int]] = []  # (record, cluster, namesake in it)
+    for uid in sorted(by_id):
+        record = by_id[uid]
+        if len(matching.clusters[index[uid]]) > 1 or any(record.get(field) for field in IDENTIFYING) or not record["first_key"]:
+            continue
+        namesakes = [(number, other) for number in sorted(by_surname.get(record["last_key"], ())) if number != index[uid]
+                     for other in [next((m for m in matching.clusters[number] if _same_name(record, by_id[m])), None)] if other is not None]
+        if len(namesakes) != 1:
+            continue
+        number, other = namesakes[0]
+        members = [by_id[m] for m in matching.clusters[number]]
+        if all(not any(by_id[m].get(field) for field in IDENTIFYING) for m in matching.clusters[number]):
+            continue  # only another name-only record: nothing says who either is
+        if not sets_conflict([record], members, apart):
+            joins.append((uid, number, other))
+    for uid, number, other in joins:
+        matching.evidence[frozenset((uid, other))] = Evidence("deterministic", 1.0, "the only customer with this name")
+        matching.clusters[number].append(uid)
+        matching.clusters[index[uid]].remove(uid)
+    matching.clusters = [sorted(members) for members in matching.clusters if members]
+
+
+def _same_name(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return (a["last_key"] == b["last_key"] and bool(b["first_key"]) and not b["first_is_initial"]
+            and not first_names_differ(a, b))
 
 
 def _deterministic_pairs(records: pa.Table) -> list[tuple[frozenset[int], str]]:

@@ -112,3 +112,4 @@ def name_forms(name: str | None) -> frozenset[str]:
     forms |= _diminutives().get(phonetic_key(first), set())
     return frozenset(forms)
 
+

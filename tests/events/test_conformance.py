@@ -27,7 +27,11 @@ BACKENDS = ["memory", *BROKERS]
 
 @pytest.fixture(params=BACKENDS)
 def workspace_on(request: pytest.FixtureRequest, tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:  # noqa: ANN001
-    url = broker_url_or_skip(request.param)
+    yield from bank_on(broker_url_or_skip(request.param), tmp_path, monkeypatch)
+
+
+def bank_on(url: str | None, tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:  # noqa: ANN001
+    """A workspace with one customer whose events travel through the broker at ``url`` (None: in-process)."""
     if url:
         monkeypatch.setenv("SAVILE_BROKER_URL", url)
         monkeypatch.setenv("SAVILE_BROKER_SUBJECT", f"savile.test.{uuid.uuid4().hex[:10]}")
@@ -64,6 +68,18 @@ async def work_until(workspace: Workspace, done, timeout: float = 30.0) -> RealT
     return worker
 
 
+def poison_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker fails on a page view of page 'poison' (as on any event it cannot process)."""
+    from savile.react import processor
+
+    original = processor.EventProcessor._apply
+    def fail_on_poison(self, connection, table, event, customer_id, now, outcome):  # noqa: ANN001, ANN202
+        if (event.get("properties") or {}).get("page") == "poison":
+            raise RuntimeError("cannot process this one")
+        return original(self, connection, table, event, customer_id, now, outcome)
+    monkeypatch.setattr(processor.EventProcessor, "_apply", fail_on_poison)
+
+
 def processed(workspace: Workspace) -> list[str]:
     with workspace.store.begin() as connection:
         return list(connection.execute(sa.select(events_received.c.event_id).where(events_received.c.processed_at.isnot(None))).scalars())
@@ -80,14 +96,7 @@ def test_every_event_is_processed_once_whatever_the_broker_repeats(workspace_on:
 
 
 def test_a_bad_event_is_kept_with_its_error_and_the_stream_goes_on(workspace_on: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    from savile.react import processor
-
-    original = processor.EventProcessor._apply
-    def fail_on_poison(self, connection, table, event, customer_id, now, outcome):  # noqa: ANN001, ANN202
-        if (event.get("properties") or {}).get("page") == "poison":
-            raise RuntimeError("cannot process this one")
-        return original(self, connection, table, event, customer_id, now, outcome)
-    monkeypatch.setattr(processor.EventProcessor, "_apply", fail_on_poison)
+    poison_pages(monkeypatch)
     events = [event("login"), event("page_view", page="poison"), event("login")]
     asyncio.run(publish(workspace_on, events))
     asyncio.run(work_until(workspace_on, lambda: len(processed(workspace_on)) >= 3))

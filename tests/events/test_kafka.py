@@ -5,7 +5,7 @@ not a broker's delivery guarantees; the conformance suite does that on NATS and 
 from __future__ import annotations
 
 import asyncio
-import uuid
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -15,33 +15,18 @@ from savile.events.brokers import partition_key
 from savile.events.intake import parse_batch
 from savile.store.tables import events_received, live_profiles
 from savile.workspace import Workspace
-from tests.events.test_conformance import processed, realtime_for
+from tests.events.test_conformance import bank_on, poison_pages, processed, realtime_for
 from tests.react.helpers import event
 
 
 @pytest.fixture
-def kafka_workspace(tmp_path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001, ANN201
-    from savile.workspace import init_workspace
-    from tests.decide.helpers import add_customer, add_products
-    monkeypatch.setenv("SAVILE_BROKER_URL", "kafka://kafka-1:9092,kafka-2:9092")
-    monkeypatch.setenv("SAVILE_BROKER_SUBJECT", f"savile.test.{uuid.uuid4().hex[:10]}")
-    monkeypatch.setenv("SAVILE_DATABASE_URL", f"sqlite:///{tmp_path / 'savile.db'}")
-    workspace = init_workspace(tmp_path / "ws")
-    add_products(workspace.store)
-    add_customer(workspace.store, "c1")
-    yield workspace
-    workspace.close()
+def kafka_workspace(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:  # noqa: ANN001
+    yield from bank_on("kafka://kafka-1:9092,kafka-2:9092", tmp_path, monkeypatch)
 
 
 def test_events_through_kafka_are_processed_once_and_a_bad_one_is_kept(kafka_workspace: Workspace,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from savile.react import processor
-    original = processor.EventProcessor._apply
-    def fail_on_poison(self, connection, table, event, customer_id, now, outcome):  # noqa: ANN001, ANN202
-        if (event.get("properties") or {}).get("page") == "poison":
-            raise RuntimeError("cannot process this one")
-        return original(self, connection, table, event, customer_id, now, outcome)
-    monkeypatch.setattr(processor.EventProcessor, "_apply", fail_on_poison)
+    poison_pages(monkeypatch)
     events = [event("page_view", page=f"p{i}") for i in range(3)] + [event("page_view", page="poison"), event("login")]
 
     async def scenario() -> None:

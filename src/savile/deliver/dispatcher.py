@@ -115,7 +115,8 @@ class Dispatcher:
                 cap = self.policy.channel_caps.get(delivery["channel"])
                 if cap is not None and _sent_lately(connection, delivery, now - timedelta(days=self.policy.cap_window_days)) >= cap:
                     return "suppressed", None, f"{cap} marketing messages on {delivery['channel']} already sent in {self.policy.cap_window_days} days"
-        if delivery["channel"] in self.policy.quiet_channels and not (delivery["content"].get("during_quiet_hours") and not delivery["marketing"]):
+        # The outbox marks only service messages to go during quiet hours, never marketing.
+        if delivery["channel"] in self.policy.quiet_channels and not delivery["content"].get("during_quiet_hours"):
             zone = customer_zone(golden.country, self.policy.default_time_zone)
             until = quiet_until(now, zone, self.policy.quiet_hours)
             if until is not None:

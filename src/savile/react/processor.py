@@ -334,7 +334,7 @@ class EventProcessor:
             if enqueue(connection, delivery_id=delivery_id, customer_id=customer_id, channel=channel, address=address,
                        action_id=chosen.action_id, decision_id=decision.decision_id, trigger_id=trigger.id,
                        marketing=marketing, content=message, now=now, expires_at=expires,
-                       during_quiet_hours=trigger.quiet_hours == "send" and not marketing):
+                       during_quiet_hours=trigger.quiet_hours == "send"):
                 outcome.deliveries.append(delivery_id)
             break
         if trigger.alert_agents:

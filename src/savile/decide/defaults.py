@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from savile.decide.actions import Action, Product
-from savile.features.catalogue import product_slugs
+from savile.features.catalogue import slugs
 
 OFFER_CONTENT = {
     "en": {"subject": "{{ product_name }}: picked for you", "body": "Hello {{ first_name }}, we think our {{ product_name }} could suit you.",
@@ -133,10 +133,10 @@ TRIGGERED: list[dict[str, Any]] = [
 
 
 def default_actions(products: dict[str, Product]) -> list[Action]:
-    slugs = product_slugs(sorted(products))
+    slug_of = slugs(sorted(products))
     offers = [
         Action.model_validate({
-            "id": f"offer_{slugs[code]}", "kind": "offer", "product_code": code, "description": f"Offer {product.name}",
+            "id": f"offer_{slug_of[code]}", "kind": "offer", "product_code": code, "description": f"Offer {product.name}",
             "content": OFFER_CONTENT, "placeholders": ["first_name", "product_name"],
         })
         for code, product in sorted(products.items()) if product.category != "service"

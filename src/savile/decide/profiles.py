@@ -89,7 +89,7 @@ def _add_scores(builder: FeatureBuilder, features: Any, registry: Path, as_of: d
     codes = builder.product_codes
     ranked = np.argsort(-np.where(eligible, scores, -1.0), axis=1, kind="stable")[:, :EXPLAINED]
     chosen = [(i, int(j)) for i in range(len(customers)) for j in ranked[i] if eligible[i, j]]
-    reasons = explain_scores(model, X, features.names, chosen, 3)
+    reasons = explain_scores(model, X, list(model.feature_names_in_), chosen, 3)
     for i, customer_id in enumerate(customers):
         profiles[customer_id]["scores"] = {code: round(float(scores[i, j]), 6) for j, code in enumerate(codes)}
         profiles[customer_id]["reasons"] = {codes[j]: reasons[(i, j)] for j in ranked[i] if (i, int(j)) in reasons}

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from savile.features.catalogue import product_slugs
+from savile.features.catalogue import slugs
 from savile.identity._queries import linked_on
 from savile.store.tables import consents, contacts, customer_links, customers, feature_snapshots, holdings, live_profiles, preferences
 
@@ -66,7 +66,7 @@ class CustomerState:
     def open_applications(self, product_codes: list[str]) -> set[str]:
         """Products with an application started and neither abandoned nor (yet) held."""
         out = set()
-        for code, slug in product_slugs(product_codes).items():
+        for code, slug in slugs(product_codes).items():
             started = self.features.get(f"application_started_{slug}_90d", 0)
             abandoned = self.features.get(f"application_abandoned_{slug}_90d", 0)
             if started > abandoned and code not in self.held:

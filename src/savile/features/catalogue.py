@@ -69,6 +69,11 @@ def transaction_features() -> list[tuple[Feature, str]]:
              f"count(*) FILTER (WHERE {recent} AND t.country IS NOT NULL AND t.country <> coalesce(g.country, t.country))"),
         ]
     out += [
+        (Feature("txn_salary_change", "transactions", 30, "largest salary payment of the last 30 days over the median salary payment "
+                 "of the eleven months before (a rise or a cut)"),
+         "CAST(max(t.amount) FILTER (WHERE t.booked_at > $as_of_end - INTERVAL 30 DAY AND t.channel = 'salary') AS DOUBLE) / "
+         "nullif(median(t.amount) FILTER (WHERE t.booked_at <= $as_of_end - INTERVAL 30 DAY "
+         "AND t.booked_at > $as_of_end - INTERVAL 365 DAY AND t.channel = 'salary'), 0)"),
         (Feature("txn_days_since_last", "transactions", None, "days since the last transaction"),
          "date_diff('day', max(t.booked_at), $as_of_end)"),
         (Feature("txn_days_since_salary", "transactions", None, "days since the last salary payment"),
@@ -89,11 +94,49 @@ def interaction_features() -> list[tuple[Feature, str]]:
     return out
 
 
+def interaction_value_features(pages: list[str], app_features: list[str]) -> list[tuple[Feature, str]]:
+    """Views of each page and uses of each app feature: what a customer reads about is what they
+    are weighing up. Pages and features are the bank's own names, found in its data."""
+    out = []
+    for days in (30, 90):
+        recent = f"i.occurred_at > $as_of_end - INTERVAL {days} DAY"
+        for page, slug in slugs(pages).items():
+            out.append((Feature(f"viewed_{slug}_{days}d", "interactions", days, f"views of the page or screen {page!r}, last {days} days"),
+                        f"count(*) FILTER (WHERE {recent} AND i.event_type IN ('page_view', 'screen_view') "
+                        f"AND json_extract_string(i.properties, '$.page') = {_literal(page)})"))
+        for name, slug in slugs(app_features).items():
+            out.append((Feature(f"used_{slug}_{days}d", "interactions", days, f"uses of the app feature {name!r}, last {days} days"),
+                        f"count(*) FILTER (WHERE {recent} AND i.event_type = 'feature_used' "
+                        f"AND json_extract_string(i.properties, '$.feature') = {_literal(name)})"))
+    return out
+
+
+def spending_mix_features() -> list[tuple[Feature, str]]:
+    """(feature, SQL over the transaction aggregates ``tf``): each category's share of spending and
+    its last month against the customer's own average month, where life events show first."""
+    out = []
+    for group in MCC_GROUPS:
+        out.append((Feature(f"txn_{group}_share_90d", "transactions", 90, f"{group} (MCC) share of money out, last 90 days"),
+                    f"CAST(tf.txn_{group}_spend_90d AS DOUBLE) / nullif(tf.txn_outflow_90d, 0)"))
+        out.append((Feature(f"txn_{group}_trend", "transactions", 30, f"{group} (MCC) spending in the last 30 days over the "
+                            "customer's average 30 days of the last year"),
+                    f"CAST(tf.txn_{group}_spend_30d AS DOUBLE) / nullif(tf.txn_{group}_spend_365d * 30 / 365, 0)"))
+    out.append((Feature("txn_outflow_trend", "transactions", 30, "money out in the last 30 days over the average 30 days of the last year"),
+                "CAST(tf.txn_outflow_30d AS DOUBLE) / nullif(tf.txn_outflow_365d * 30 / 365, 0)"))
+    return out
+
+
 def product_features(product_codes: list[str]) -> list[tuple[Feature, str, str]]:
     """(feature, source, SQL) per product: holdings lags and applications. ``source`` is the
     CTE the SQL aggregates over: ``h`` (holdings) or ``i`` (interactions)."""
-    out = []
-    for code, slug in product_slugs(product_codes).items():
+    held_now = "h.opened_at <= $as_of AND (h.closed_at IS NULL OR h.closed_at > $as_of)"
+    out = [(Feature("products_held", "holdings", None, "how many different products the customer holds"),
+            "h", f"count(DISTINCT h.product_code) FILTER (WHERE {held_now})"),
+           # Not the golden record's count of source records: a system that first knew the customer
+           # after the date (the card system, once a card is opened) would leak the future.
+           (Feature("holding_systems", "holdings", None, "how many of the bank's systems hold a product for the customer"),
+            "h", f"count(DISTINCT h.source) FILTER (WHERE {held_now})")]
+    for code, slug in slugs(product_codes).items():
         literal = code.replace("'", "''")
         for lag in HOLDING_LAGS:
             moment = f"($as_of - INTERVAL {lag} MONTH)"
@@ -106,21 +149,27 @@ def product_features(product_codes: list[str]) -> list[tuple[Feature, str, str]]
                     "h", f"max(CASE WHEN h.product_code = '{literal}' AND h.closed_at > $as_of - INTERVAL 365 DAY "
                          f"AND h.closed_at <= $as_of THEN 1 ELSE 0 END)"))
         for event in ("application_started", "application_abandoned"):
-            out.append((Feature(f"{event}_{slug}_90d", "interactions", 90, f"{event} for {code}, last 90 days"),
-                        "i", f"count(*) FILTER (WHERE i.occurred_at > $as_of_end - INTERVAL 90 DAY AND i.event_type = '{event}' "
-                             f"AND json_extract_string(i.properties, '$.product_code') = '{literal}')"))
+            for days in (90, 365):  # a year back shows a lasting interest, not only a recent one
+                out.append((Feature(f"{event}_{slug}_{days}d", "interactions", days, f"{event} for {code}, last {days} days"),
+                            "i", f"count(*) FILTER (WHERE i.occurred_at > $as_of_end - INTERVAL {days} DAY AND i.event_type = '{event}' "
+                                 f"AND json_extract_string(i.properties, '$.product_code') = '{literal}')"))
     return out
 
 
-def product_slugs(product_codes: list[str]) -> dict[str, str]:
-    """A safe, readable identifier per product code (codes are the bank's own free text)."""
-    slugs: dict[str, str] = {}
-    for code in product_codes:
-        slug = re.sub(r"[^a-z0-9]+", "_", code.lower()).strip("_") or "product"
-        while slug in slugs.values():
+def slugs(values: list[str]) -> dict[str, str]:
+    """A safe, readable identifier per value (product codes, pages: the bank's own free text)."""
+    out: dict[str, str] = {}
+    for value in values:
+        slug = re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_") or "x"
+        while slug in out.values():
             slug += "_"
-        slugs[code] = slug
-    return slugs
+        out[value] = slug
+    return out
+
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 DEMOGRAPHICS = [
@@ -131,5 +180,4 @@ DEMOGRAPHICS = [
      "CASE WHEN g.employment_status IN ('employed', 'self_employed') THEN 1 WHEN g.employment_status IS NULL THEN NULL ELSE 0 END"),
     (Feature("retired", "demographics", None, "employment status is retired"),
      "CASE WHEN g.employment_status = 'retired' THEN 1 WHEN g.employment_status IS NULL THEN NULL ELSE 0 END"),
-    (Feature("source_records", "demographics", None, "how many source systems know the customer"), "g.record_count"),
 ]

@@ -15,7 +15,15 @@ from decimal import Decimal
 import pyarrow as pa
 import sqlalchemy as sa
 
-from savile.features.catalogue import DEMOGRAPHICS, Feature, interaction_features, product_features, transaction_features
+from savile.features.catalogue import (
+    DEMOGRAPHICS,
+    Feature,
+    interaction_features,
+    interaction_value_features,
+    product_features,
+    spending_mix_features,
+    transaction_features,
+)
 from savile.identity._queries import linked_on
 from savile.store import DuckDBAnalyticalStore, SqlStore
 from savile.store.tables import customer_links, customers, holdings, products
@@ -41,25 +49,25 @@ class FeatureBuilder:
             self.products = [dict(r) for r in connection.execute(sa.select(products).order_by(products.c.product_code)).mappings()]
             golden = connection.execute(sa.select(
                 customers.c.customer_id, customers.c.birth_date, customers.c.customer_since, customers.c.income_annual,
-                customers.c.employment_status, customers.c.country, customers.c.record_count,
+                customers.c.employment_status, customers.c.country,
             ).where(customers.c.status == "active")).mappings().all()
-            held = connection.execute(sa.select(customer_links.c.customer_id, holdings.c.product_code, holdings.c.opened_at,
-                                                holdings.c.closed_at).join(customer_links, linked_on(holdings))).mappings().all()
+            held = connection.execute(sa.select(customer_links.c.customer_id, holdings.c.source, holdings.c.product_code,
+                                                holdings.c.opened_at, holdings.c.closed_at).join(customer_links, linked_on(holdings))).mappings().all()
         self._publish("golden", golden, {"customer_id": pa.string(), "birth_date": pa.date32(), "customer_since": pa.date32(),
-                                         "income_annual": pa.float64(), "employment_status": pa.string(), "country": pa.string(),
-                                         "record_count": pa.int64()})
-        self._publish("holdings_resolved", held, {"customer_id": pa.string(), "product_code": pa.string(),
+                                         "income_annual": pa.float64(), "employment_status": pa.string(), "country": pa.string()})
+        self._publish("holdings_resolved", held, {"customer_id": pa.string(), "source": pa.string(), "product_code": pa.string(),
                                                   "opened_at": pa.date32(), "closed_at": pa.date32()})
         self.product_codes = [p["product_code"] for p in self.products]
         self._transactions = transaction_features()
-        self._interactions = interaction_features()
+        self._interactions = interaction_features() + interaction_value_features(*self._observed_pages_and_app_features())
         self._products = product_features(self.product_codes)
+        self._mix = spending_mix_features()
 
     def catalogue(self) -> list[Feature]:
         """Every feature, in the order of the columns ``features_as_of`` returns."""
         return ([f for f, _ in DEMOGRAPHICS] + [f for f, source, _ in self._products if source == "h"]
                 + [f for f, _ in self._transactions] + [f for f, _ in self._interactions]
-                + [f for f, source, _ in self._products if source == "i"])
+                + [f for f, source, _ in self._products if source == "i"] + [f for f, _ in self._mix])
 
     def features_as_of(self, as_of: date) -> FeatureSet:
         sql = self._query()
@@ -84,6 +92,7 @@ class FeatureBuilder:
         columns = [f"{sql} AS {f.name}" for f, sql in DEMOGRAPHICS]
         selected = [f"hf.{f.name}" for f, _ in product_h] + [f"tf.{f.name}" for f, _ in self._transactions]
         selected += [f"inf.{f.name}" for f, _ in [*self._interactions, *product_i]]
+        selected += [f"{sql} AS {f.name}" for f, sql in self._mix]
         return f"""
             WITH base AS (
                 SELECT DISTINCT customer_id FROM holdings_resolved
@@ -110,6 +119,17 @@ class FeatureBuilder:
             LEFT JOIN tf ON tf.customer_id = base.customer_id
             LEFT JOIN inf ON inf.customer_id = base.customer_id
             ORDER BY base.customer_id"""
+
+    def _observed_pages_and_app_features(self, most: int = 40) -> tuple[list[str], list[str]]:
+        """The pages and app features customers use most, from the bank's own events (the names
+        differ from bank to bank; rarely seen ones would only add noise)."""
+        def top(event_types: str, field: str) -> list[str]:
+            rows = self.analytics.connection.sql(f"""
+                SELECT json_extract_string(properties, '$.{field}') AS value FROM interactions_resolved
+                WHERE event_type IN ({event_types}) AND value IS NOT NULL
+                GROUP BY value HAVING count(*) >= 20 ORDER BY count(*) DESC, value LIMIT {most}""").fetchall()
+            return sorted(row[0] for row in rows)
+        return top("'page_view', 'screen_view'", "page"), top("'feature_used'", "feature")
 
     def _publish(self, name: str, rows: list, schema: dict[str, pa.DataType]) -> None:  # type: ignore[type-arg]
         table = pa.table({column: pa.array([_plain(row[column]) for row in rows], kind) for column, kind in schema.items()})

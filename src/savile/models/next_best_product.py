@@ -14,7 +14,7 @@ from sklearn.metrics import roc_auc_score
 
 from savile.exceptions import NotFoundError
 from savile.features import FeatureBuilder, FeatureSet, add_months
-from savile.features.catalogue import product_slugs
+from savile.features.catalogue import slugs
 from savile.models.propensity import ProductPropensity
 from savile.models.ranking import map_at_k
 
@@ -115,7 +115,7 @@ def recommend(builder: FeatureBuilder, model: ProductPropensity, meta: dict[str,
               explain: int = 0) -> list[dict[str, Any]]:
     """Up to ``k`` products per customer holding an open product at ``as_of``, never one they hold."""
     features = builder.features_as_of(as_of)
-    names = features.names
+    names = list(model.feature_names_in_)
     customers, X, scores, eligible = propensities(builder, model, meta, features)
     scores = np.where(eligible, scores, -1.0)
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
@@ -133,10 +133,12 @@ def recommend(builder: FeatureBuilder, model: ProductPropensity, meta: dict[str,
 
 def propensities(builder: FeatureBuilder, model: ProductPropensity, meta: dict[str, Any],
                  features: FeatureSet) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """(customers, feature matrix, calibrated propensity per product, eligible: not held and of age)."""
-    if features.names != list(model.feature_names_in_) or builder.product_codes != meta["products"]:
-        raise NotFoundError("The catalogue or the features changed since this model was trained. Run savile train again.")
-    X = feature_matrix(features)
+    """(customers, feature matrix, calibrated propensity per product, eligible: not held and of age).
+    Features are matched by name: one the model knew but the data no longer has (a page nobody
+    visits any more) is missing, as LightGBM handles; a new one waits for the next training."""
+    if builder.product_codes != meta["products"]:
+        raise NotFoundError("The bank's products changed since this model was trained. Run savile train again.")
+    X = feature_matrix(features, list(model.feature_names_in_))
     eligible = ~_held(features, builder.product_codes) & _age_eligible(features, builder.products)
     return features.table.column("customer_id").to_pylist(), X, model.predict_proba(X), eligible
 
@@ -154,15 +156,17 @@ def explain_scores(model: ProductPropensity, X: np.ndarray, names: list[str], ch
     return out
 
 
-def feature_matrix(features: FeatureSet) -> np.ndarray:
+def feature_matrix(features: FeatureSet, names: list[str] | None = None) -> np.ndarray:
+    """One float column per name (the feature set's own by default); a name it lacks is all missing."""
+    missing = np.full(features.table.num_rows, np.nan)
     columns = [np.asarray(features.table.column(name).cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-               for name in features.names]
+               if name in features.table.column_names else missing for name in names or features.names]
     return np.column_stack(columns) if columns else np.zeros((features.table.num_rows, 0))
 
 
 def _held(features: FeatureSet, product_codes: list[str]) -> np.ndarray:
-    slugs = product_slugs(product_codes)
-    held = [np.nan_to_num(features.table.column(f"held_{slugs[code]}_lag0").cast(pa.float64()).to_numpy(zero_copy_only=False)) > 0
+    slug_of = slugs(product_codes)
+    held = [np.nan_to_num(features.table.column(f"held_{slug_of[code]}_lag0").cast(pa.float64()).to_numpy(zero_copy_only=False)) > 0
             for code in product_codes]
     return np.column_stack(held) if held else np.zeros((features.table.num_rows, 0), dtype=bool)
 

@@ -17,7 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from savile.features import FeatureSet
-from savile.features.catalogue import product_slugs
+from savile.features.catalogue import slugs
 
 DECLINE_RATIO = 0.5  # the last 30 days below half of the usual month
 MIN_BASELINE = 8  # transactions a month before a decline means anything
@@ -47,10 +47,10 @@ def transaction_decline(features: FeatureSet) -> list[Decline]:
 
 def lifetime_value(features: FeatureSet, products: list[dict[str, Any]]) -> np.ndarray:
     """Annual value of the products held now, over ``EXPECTED_YEARS``: simple on purpose."""
-    slugs = product_slugs([p["product_code"] for p in products])
+    slug_of = slugs([p["product_code"] for p in products])
     value = np.zeros(features.table.num_rows)
     for product in products:
-        held = np.nan_to_num(_column(features.table, f"held_{slugs[product['product_code']]}_lag0"))
+        held = np.nan_to_num(_column(features.table, f"held_{slug_of[product['product_code']]}_lag0"))
         value += held * float(product["annual_value"] or 0)
     return value * EXPECTED_YEARS
 

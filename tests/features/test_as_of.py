@@ -1,0 +1,42 @@
+"""Features as of a date ignore what became known after it, including who knows the customer."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from savile.features import FeatureBuilder
+from savile.identity import resolve
+from savile.store.tables import customer_links
+from savile.workspace import Workspace
+from tests.ingest.helpers import ingest, write
+
+AS_OF = date(2026, 2, 28)
+
+
+def test_a_system_that_first_knows_the_customer_later_changes_nothing_before(workspace: Workspace, example_folder: Path,
+                                                                            tmp_path: Path) -> None:
+    ingest(workspace, example_folder)
+    resolve(workspace.store, workspace.analytics, ["core"])
+    before = FeatureBuilder(workspace.store, workspace.analytics).features_as_of(AS_OF).table
+
+    later = tmp_path / "later"
+    later.mkdir()
+    write(later / "customers.csv", "source,source_customer_id,first_name,last_name,birth_date,email,national_id,customer_since,updated_at\n"
+                                   "brokerage,B-1,Aleksandr,Petrov,1984-03-09,a.petrov@example.com,QQ123456C,2026-06-01,2026-06-01T09:00:00Z\n")
+    write(later / "holdings.csv", "source,source_customer_id,account_id,product_code,opened_at,closed_at,balance,currency\n"
+                                  "brokerage,B-1,BRK-1,CURRENT,2026-06-01,,10.00,GBP\n")
+    ingest(workspace, later)
+    resolve(workspace.store, workspace.analytics, ["core"])
+    with workspace.store.begin() as connection:
+        owners = dict(connection.execute(sa.select(customer_links.c.source_customer_id, customer_links.c.customer_id)
+                                         .where(customer_links.c.source_customer_id.in_(["C-1001", "B-1"]))).all())
+    assert owners["B-1"] == owners["C-1001"]  # the new system's record joined the customer
+
+    after = FeatureBuilder(workspace.store, workspace.analytics).features_as_of(AS_OF).table
+    assert after.equals(before)
+    systems = lambda table: dict(zip(table.column("customer_id").to_pylist(), table.column("holding_systems").to_pylist(), strict=True))  # noqa: E731
+    later_on = FeatureBuilder(workspace.store, workspace.analytics).features_as_of(date(2026, 6, 30)).table
+    assert systems(later_on)[owners["B-1"]] == systems(before)[owners["B-1"]] + 1  # and counts once it is known

@@ -105,3 +105,26 @@ def test_a_decline_ingested_in_batch_suppresses_the_action_after_refresh(bank_co
     verdict = suppression(service.catalogue.by_id["support_money_worries"], state, request, service.policy, facts)
     assert verdict is not None and verdict[0] == "declined_recently" and "sms" in verdict[1]
     store.dispose()
+
+
+def test_train_registers_both_models_and_refresh_raises_their_flags(bank_copy: Path) -> None:
+    import sqlalchemy as sa
+
+    from savile.store import SqlStore
+    from savile.store.tables import feature_snapshots
+
+    code, output = run("train", "--as-of", "2026-10-31", "--workspace", str(bank_copy))
+    assert code == 0, output
+    assert "MAP@3" in output and "attrition model" in output and "AUC" in output
+    assert len(list((bank_copy / "models" / "attrition").glob("*/meta.json"))) == 1
+    code, output = run("value", "--as-of", "2026-10-31", "--workspace", str(bank_copy))
+    assert code == 0 and "highest risk of falling below half" in output, output
+    assert run("refresh", "--as-of", "2026-10-31", "--workspace", str(bank_copy))[0] == 0
+    store = SqlStore(f"sqlite:///{bank_copy / 'savile.db'}")
+    with store.begin() as connection:
+        flags = [f for (f,) in connection.execute(sa.select(feature_snapshots.c.flags)) if f]
+    store.dispose()
+    risky = [f for f in flags if f.get("attrition_risk")]
+    assert risky and all(f["attrition_risk_score"] > 0 for f in risky) and len(risky) < len(flags)
+    alike = [f for f in flags if f.get("high_value_lookalike")]
+    assert all(f["lookalike_resemblance"] >= 0.5 for f in alike)

@@ -4,6 +4,7 @@ from datetime import date
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from savile.features import FeatureSet
 from savile.models import lifetime_value, lookalikes, transaction_decline
@@ -42,22 +43,38 @@ def test_lookalikes_resemble_the_valuable_but_are_not_among_them() -> None:
     assert customers[0] == "c25"  # spends on travel like the valuable tenth
 
 
-def test_attrition_risk_learns_who_declines_next_month(small_bank) -> None:  # type: ignore[no-untyped-def]
-    from savile.features import FeatureBuilder, add_months
-    from savile.models import AttritionRisk, decline_labels
-    from savile.models.next_best_product import feature_matrix
+def test_attrition_risk_is_backtested_registered_and_learns_who_declines(small_bank, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from savile.features import FeatureBuilder
+    from savile.models import at_risk, attrition_scores, load_attrition, train_attrition
 
     builder = FeatureBuilder(small_bank.store, small_bank.analytics)
-    X_parts, y_parts = [], []
-    for months_back in (2, 3, 4):
-        day = add_months(date(2026, 10, 31), -months_back)
-        features = builder.features_as_of(day)
-        labels = decline_labels(small_bank.analytics, day)
-        keep = [i for i, c in enumerate(features.table.column("customer_id").to_pylist()) if c in labels]
-        X_parts.append(feature_matrix(features)[keep])
-        y_parts.append([labels[features.table.column("customer_id")[i].as_py()] for i in keep])
-    X, y = np.vstack(X_parts), np.concatenate(y_parts)
-    assert 0 < y.mean() < 0.5
-    model = AttritionRisk(n_estimators=50).fit(X, y)
-    p = model.predict_proba(X)[:, 1]
-    assert p[y == 1].mean() > p[y == 0].mean()
+    as_of = date(2026, 10, 31)
+    meta = train_attrition(builder, as_of, tmp_path, snapshots=2)
+    metrics = meta["metrics"]
+    assert 0 < metrics["declined"] < metrics["customers"]
+    assert metrics["auc"] > 0.5 and {"monitor_auc", "lift_top_tenth"} <= set(metrics)
+    assert meta["snapshots"] == ["2026-07-31", "2026-08-31"] and meta["backtest_as_of"] == "2026-08-31"
+    model, loaded = load_attrition(tmp_path, as_of)
+    assert loaded["version"] == meta["version"]
+    scores = attrition_scores(model, builder.features_as_of(as_of))
+    flagged = at_risk(model, scores)
+    assert flagged and all(risk >= 2 * model.base_rate_ for risk in flagged.values())
+    assert set(flagged) < set(scores)
+
+
+def test_attrition_risk_follows_the_estimator_contract_and_survives_json() -> None:
+    from sklearn.exceptions import NotFittedError
+
+    from savile.models import AttritionRisk
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(600, 4))
+    y = (X[:, 2] + rng.normal(0, 0.5, 600) > 1).astype(int)
+    with pytest.raises(NotFittedError):
+        AttritionRisk().predict_proba(X)
+    model = AttritionRisk(n_estimators=40).fit(X, y, ["a", "b", "c", "d"])
+    p = model.predict_proba(X)
+    assert p.shape == (600, 2) and np.allclose(p.sum(axis=1), 1)
+    assert p[y == 1, 1].mean() > p[y == 0, 1].mean() + 0.3
+    again = AttritionRisk.from_json(model.to_json())
+    assert np.allclose(again.predict_proba(X), p) and list(again.feature_names_in_) == ["a", "b", "c", "d"]

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from savile.cli._common import WorkspaceOption, console, friendly_errors, print_table
-from savile.cli.models_cmd import AsOf, parse_day, registry
+from savile.cli.models_cmd import AsOf, models_root, parse_day
 from savile.decide.catalogue import catalogue_folder
 from savile.exceptions import ContractError
 from savile.workspace import Workspace, find_workspace
@@ -37,7 +37,7 @@ def refresh(workspace: Workspace, day):  # type: ignore[no-untyped-def]
 
     with console.status(f"refreshing profiles as of {day} ..."):
         absorb_streamed(workspace.store, workspace.analytics)  # events sent through the API count like ingested ones
-        summary = refresh_profiles(workspace.store, workspace.analytics, registry(workspace), day)
+        summary = refresh_profiles(workspace.store, workspace.analytics, models_root(workspace), day)
         kinds = {a.id: a.kind for a in load_catalogue(catalogue_folder(workspace.path), load_products(workspace.store)).actions}
         # an action the catalogue no longer knows still counts against caps: the customer saw marketing
         import_responses(workspace.store, workspace.analytics, lambda action: kinds.get(action, "offer") in MARKETING_KINDS)

@@ -53,13 +53,14 @@ def demo(
                         f"{resolved.records:,} records → {resolved.customers:,} golden customers"))
         example = _a_customer_seen_in_several_sources(opened)
         started = time.perf_counter()
-        meta = run_train(opened, summary.end)
+        _, attrition = run_train(opened, summary.end)
         builder = FeatureBuilder(opened.store, opened.analytics)
         model, meta = load_model(registry(opened), summary.end)
         recommendations = recommend(builder, model, meta, summary.end, k=3, explain=3)
         timings.append(("train + recommend", time.perf_counter() - started,
                         f"{len(builder.catalogue())} features, MAP@3 {meta['metrics']['map@3']:.3f} "
-                        f"(popularity {meta['metrics']['popularity_map@3']:.3f}), {len(recommendations):,} recommendations"))
+                        f"(popularity {meta['metrics']['popularity_map@3']:.3f}), {len(recommendations):,} recommendations; "
+                        f"attrition AUC {attrition['metrics'].get('auc', float('nan')):.3f}"))
         started = time.perf_counter()
         decisions, outbound = _decide(opened, summary.end, workspace)
         timings.append(("refresh + decide", time.perf_counter() - started,

@@ -11,15 +11,24 @@ from rich.table import Table
 from savile.cli._common import WorkspaceOption, console, friendly_errors, print_table
 from savile.exceptions import ContractError
 from savile.features import FeatureBuilder
-from savile.models import load_model, recommend, train
+from savile.models import load_model, recommend, train, train_attrition
+from savile.models.registry import ATTRITION, NEXT_BEST_PRODUCT
 from savile.workspace import Workspace, find_workspace
 
 features_app = typer.Typer(help="The feature catalogue.", no_args_is_help=True)
 AsOf = Annotated[str, typer.Option("--as-of", help="Use only what was known at the end of this date (YYYY-MM-DD).")]
 
 
+def models_root(workspace: Workspace) -> Path:
+    return workspace.path / "models"
+
+
 def registry(workspace: Workspace) -> Path:
-    return workspace.path / "models" / "next_best_product"
+    return models_root(workspace) / NEXT_BEST_PRODUCT
+
+
+def attrition_registry(workspace: Workspace) -> Path:
+    return models_root(workspace) / ATTRITION
 
 
 def parse_day(text: str) -> date:
@@ -41,16 +50,31 @@ def list_features(workspace: WorkspaceOption = Path(".")) -> None:
 
 @friendly_errors
 def train_command(as_of: AsOf, workspace: WorkspaceOption = Path(".")) -> None:
-    """Train the next-best-product model from what was known at the end of --as-of."""
+    """Train the models (next best product, attrition risk) from what was known at the end of --as-of."""
     day = parse_day(as_of)
     with find_workspace(workspace) as opened:
-        meta = run_train(opened, day)
+        meta, attrition = run_train(opened, day)
     print_metrics(meta)
+    print_attrition_metrics(attrition)
 
 
-def run_train(workspace: Workspace, day: date) -> dict:  # type: ignore[type-arg]
+def run_train(workspace: Workspace, day: date) -> tuple[dict, dict]:  # type: ignore[type-arg]
+    """Every model as of ``day``: (next-best-product meta, attrition meta)."""
+    builder = FeatureBuilder(workspace.store, workspace.analytics)
     with console.status(f"training next-best-product as of {day} ..."):
-        return train(FeatureBuilder(workspace.store, workspace.analytics), day, registry(workspace))
+        products = train(builder, day, registry(workspace))
+    with console.status(f"training attrition risk as of {day} ..."):
+        return products, train_attrition(builder, day, attrition_registry(workspace))
+
+
+def print_attrition_metrics(meta: dict) -> None:  # type: ignore[type-arg]
+    metrics = meta["metrics"]
+    if "auc" not in metrics:
+        console.print(f"attrition model {meta['version']}: no declines to backtest on in the 30 days after {meta['backtest_as_of']}.")
+        return
+    console.print(f"attrition model {meta['version']} — backtest on the 30 days after {meta['backtest_as_of']}: "
+                  f"AUC {metrics['auc']:.3f} (the decline monitor alone {metrics['monitor_auc']:.3f}); the riskiest tenth declined "
+                  f"{metrics['lift_top_tenth']:.1f}× as often as everyone ({metrics['declined']:,} of {metrics['customers']:,}).")
 
 
 def print_metrics(meta: dict) -> None:  # type: ignore[type-arg]
@@ -137,9 +161,8 @@ def segments_command(as_of: AsOf, workspace: WorkspaceOption = Path(".")) -> Non
 @friendly_errors
 def value_command(as_of: AsOf, top: Annotated[int, typer.Option(help="Rows to show per list.")] = 10,
                   workspace: WorkspaceOption = Path(".")) -> None:
-    """Attrition (transaction decline), lifetime value and high-value lookalikes as of --as-of."""
-    from savile.models import lookalikes, transaction_decline
-    from savile.models.value import attrition_risk
+    """Attrition (transaction decline and its risk), lifetime value and high-value lookalikes as of --as-of."""
+    from savile.models import attrition_scores, load_attrition, lookalikes, transaction_decline
 
     day = parse_day(as_of)
     with find_workspace(workspace) as opened:
@@ -147,13 +170,13 @@ def value_command(as_of: AsOf, top: Annotated[int, typer.Option(help="Rows to sh
         features = builder.features_as_of(day)
         declining = transaction_decline(features)
         alike = lookalikes(features, builder.products)
-        with console.status("training the attrition-risk model..."):
-            at_risk = attrition_risk(builder, day)
+        model, meta = load_attrition(attrition_registry(opened), day)
+        at_risk = sorted(attrition_scores(model, features).items(), key=lambda item: -item[1])
     print_table(f"{len(declining):,} customers whose activity fell below half their usual month",
                 ["customer", "last 30 days", "usual month", "ratio"],
                 [[d.customer_id, f"{d.recent:.0f}", f"{d.usual:.1f}", f"{d.ratio:.2f}"] for d in declining[:top]],
                 right=("last 30 days", "usual month", "ratio"))
-    print_table("highest risk of falling below half their usual month in the next 30 days", ["customer", "risk"],
+    print_table(f"highest risk of falling below half their usual month in the next 30 days (model {meta['version']})", ["customer", "risk"],
                 [[customer, f"{risk:.3f}"] for customer, risk in at_risk[:top]], right=("risk",))
     print_table("customers most like the most valuable tenth, not yet among them", ["customer", "resemblance"],
                 [[customer, f"{score:.3f}"] for customer, score in alike[:top]], right=("resemblance",))

@@ -2,7 +2,8 @@
 
 Features as of a date, the segment, each product's calibrated propensity from the newest model
 trained by then (with the features that raised the top products most), and the flags that
-policies act on: financial difficulty with its evidence, and transaction decline.
+policies act on: financial difficulty with its evidence, transaction decline, attrition risk
+(from the newest attrition model) and high-value lookalike.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from savile.exceptions import NotFoundError
 from savile.features import FeatureBuilder
 from savile.features.online import save_snapshot
 from savile.insight import assess
-from savile.models import load_model, transaction_decline
+from savile.models import at_risk, attrition_scores, load_attrition, load_model, lookalikes, transaction_decline
 from savile.models.next_best_product import explain_scores, propensities
+from savile.models.registry import ATTRITION, NEXT_BEST_PRODUCT
 from savile.models.segments import segment_base
 from savile.events.store_queue import StoreQueue
 from savile.events.signals import SIGNALS
@@ -28,6 +30,7 @@ from savile.store import DuckDBAnalyticalStore, SqlStore
 from savile.store.tables import feature_snapshots
 
 EXPLAINED = 3  # products per customer whose score is explained
+LOOKALIKE = 0.5  # resemblance to the most valuable tenth that raises the flag
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,17 @@ class ProfileSummary:
     flags_raised: int = 0  # flags newly on since the previous refresh, queued for the triggers
 
 
-def refresh_profiles(store: SqlStore, analytics: DuckDBAnalyticalStore, registry: Path, as_of: date) -> ProfileSummary:
+def refresh_profiles(store: SqlStore, analytics: DuckDBAnalyticalStore, models: Path, as_of: date) -> ProfileSummary:
+    """``models``: the folder holding each model's registry (``next_best_product``, ``attrition``)."""
     builder = FeatureBuilder(store, analytics)
     features = builder.features_as_of(as_of)
-    customers = features.table.column("customer_id").to_pylist()
+    customers = features.customers
     profiles: dict[str, dict[str, Any]] = {c: {"flags": {}} for c in customers}
-    version = _add_scores(builder, features, registry, as_of, profiles)
+    version = _add_scores(builder, features, models / NEXT_BEST_PRODUCT, as_of, profiles)
+    _add_attrition_risk(features, models / ATTRITION, as_of, profiles)
+    for customer_id, resemblance in lookalikes(features, builder.products):
+        if resemblance >= LOOKALIKE:
+            profiles[customer_id]["flags"].update(high_value_lookalike=True, lookalike_resemblance=resemblance)
     difficulty = assess(store, analytics, as_of)
     for customer_id, found in difficulty.items():
         if customer_id in profiles and found.flagged:
@@ -62,7 +70,16 @@ def refresh_profiles(store: SqlStore, analytics: DuckDBAnalyticalStore, registry
     return ProfileSummary(as_of, saved, version, segmenter.k_ if segmenter else 0, flagged, len(declining), raised)
 
 
-SIGNALLED_FLAGS = ("financial_difficulty", "transaction_decline")
+SIGNALLED_FLAGS = ("financial_difficulty", "transaction_decline", "attrition_risk")
+
+
+def _add_attrition_risk(features: Any, registry: Path, as_of: date, profiles: dict[str, dict[str, Any]]) -> None:
+    try:
+        model, _ = load_attrition(registry, as_of)
+    except NotFoundError:
+        return  # no model yet: the flag stays off, the transaction-decline monitor still runs
+    for customer_id, risk in at_risk(model, attrition_scores(model, features)).items():
+        profiles[customer_id]["flags"].update(attrition_risk=True, attrition_risk_score=risk)
 
 
 def _flags_before(store: SqlStore) -> dict[str, dict[str, Any]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
+import numpy as np
 import pyarrow as pa
 import sqlalchemy as sa
 
@@ -37,6 +38,21 @@ class FeatureSet:
     @property
     def names(self) -> list[str]:
         return self.table.column_names[1:]
+
+    @property
+    def customers(self) -> list[str]:
+        return self.table.column("customer_id").to_pylist()
+
+    def floats(self, name: str) -> np.ndarray:
+        """One feature as floats; a name the set lacks is all missing (a page nobody visits any more)."""
+        if name not in self.table.column_names:
+            return np.full(self.table.num_rows, np.nan)
+        return np.asarray(self.table.column(name).cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+
+    def matrix(self, names: list[str] | None = None) -> np.ndarray:
+        """One float column per name, the set's own by default."""
+        columns = [self.floats(name) for name in names or self.names]
+        return np.column_stack(columns) if columns else np.zeros((self.table.num_rows, 0))
 
 
 class FeatureBuilder:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 from sklearn.metrics import roc_auc_score
 
 from savile.exceptions import NotFoundError
@@ -17,6 +15,7 @@ from savile.features import FeatureBuilder, FeatureSet, add_months
 from savile.features.catalogue import slugs
 from savile.models.propensity import ProductPropensity
 from savile.models.ranking import map_at_k
+from savile.models.registry import newest, register
 
 SNAPSHOTS = 6  # monthly snapshots of training data
 
@@ -32,8 +31,8 @@ class Snapshot:
 def snapshot(builder: FeatureBuilder, as_of: date) -> Snapshot:
     """Features at ``as_of`` and the adoptions of the month after it."""
     features = builder.features_as_of(as_of)
-    customers = features.table.column("customer_id").to_pylist()
-    X = feature_matrix(features)
+    customers = features.customers
+    X = features.matrix()
     held = _held(features, builder.product_codes)
     Y = np.zeros_like(held, dtype=np.int8)
     position = {c: i for i, c in enumerate(customers)}
@@ -54,18 +53,11 @@ def train(builder: FeatureBuilder, as_of: date, registry: Path, snapshots: int =
     backtest_model = _fit([data[d] for d in dates[1:]], names)
     metrics = evaluate(backtest_model, data[dates[0]], builder.product_codes, popularity_from=[data[d] for d in dates[1:]])
     model = _fit([data[d] for d in dates[:-1]], names)
-    version = f"{as_of.isoformat()}_{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S%f')}"
-    meta = {
-        "version": version, "as_of": as_of.isoformat(), "trained_at": datetime.now(timezone.utc).isoformat(),
+    return register(registry, as_of, model.to_json(), {
         "snapshots": [d.isoformat() for d in sorted(dates[:-1])], "backtest_month_after": dates[0].isoformat(),
         "products": builder.product_codes, "metrics": metrics,
         "feature_importance": dict(list(model.feature_importance().items())[:30]),
-    }
-    folder = registry / version
-    folder.mkdir(parents=True)
-    (folder / "model.json").write_text(model.to_json(), encoding="utf-8")
-    (folder / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    return meta
+    })
 
 
 def _fit(parts: list[Snapshot], names: list[str]) -> ProductPropensity:
@@ -100,15 +92,8 @@ def _top(scores: np.ndarray, customers: list[str], products: list[str], k: int) 
 
 def load_model(registry: Path, as_of: date) -> tuple[ProductPropensity, dict[str, Any]]:
     """The newest model trained as of ``as_of`` or earlier."""
-    candidates = []
-    for meta_path in registry.glob("*/meta.json") if registry.is_dir() else []:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if date.fromisoformat(meta["as_of"]) <= as_of:
-            candidates.append((meta["as_of"], meta["trained_at"], meta_path.parent, meta))
-    if not candidates:
-        raise NotFoundError(f"No next-best-product model trained as of {as_of} or earlier. Run: savile train --as-of {as_of}")
-    *_, folder, meta = max(candidates, key=lambda c: (c[0], c[1]))
-    return ProductPropensity.from_json((folder / "model.json").read_text(encoding="utf-8")), meta
+    text, meta = newest(registry, as_of, "next-best-product", f"savile train --as-of {as_of}")
+    return ProductPropensity.from_json(text), meta
 
 
 def recommend(builder: FeatureBuilder, model: ProductPropensity, meta: dict[str, Any], as_of: date, k: int,
@@ -138,9 +123,9 @@ def propensities(builder: FeatureBuilder, model: ProductPropensity, meta: dict[s
     visits any more) is missing, as LightGBM handles; a new one waits for the next training."""
     if builder.product_codes != meta["products"]:
         raise NotFoundError("The bank's products changed since this model was trained. Run savile train again.")
-    X = feature_matrix(features, list(model.feature_names_in_))
+    X = features.matrix(list(model.feature_names_in_))
     eligible = ~_held(features, builder.product_codes) & _age_eligible(features, builder.products)
-    return features.table.column("customer_id").to_pylist(), X, model.predict_proba(X), eligible
+    return features.customers, X, model.predict_proba(X), eligible
 
 
 def explain_scores(model: ProductPropensity, X: np.ndarray, names: list[str], chosen: list[tuple[int, int]], top: int) -> dict[tuple[int, int], str]:
@@ -156,23 +141,14 @@ def explain_scores(model: ProductPropensity, X: np.ndarray, names: list[str], ch
     return out
 
 
-def feature_matrix(features: FeatureSet, names: list[str] | None = None) -> np.ndarray:
-    """One float column per name (the feature set's own by default); a name it lacks is all missing."""
-    missing = np.full(features.table.num_rows, np.nan)
-    columns = [np.asarray(features.table.column(name).cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-               if name in features.table.column_names else missing for name in names or features.names]
-    return np.column_stack(columns) if columns else np.zeros((features.table.num_rows, 0))
-
-
 def _held(features: FeatureSet, product_codes: list[str]) -> np.ndarray:
     slug_of = slugs(product_codes)
-    held = [np.nan_to_num(features.table.column(f"held_{slug_of[code]}_lag0").cast(pa.float64()).to_numpy(zero_copy_only=False)) > 0
-            for code in product_codes]
+    held = [np.nan_to_num(features.floats(f"held_{slug_of[code]}_lag0")) > 0 for code in product_codes]
     return np.column_stack(held) if held else np.zeros((features.table.num_rows, 0), dtype=bool)
 
 
 def _age_eligible(features: FeatureSet, products: list[dict[str, Any]]) -> np.ndarray:
-    age = features.table.column("age_years").cast(pa.float64()).to_numpy(zero_copy_only=False)
+    age = features.floats("age_years")
     columns = []
     for product in products:
         ok = np.ones(len(age), dtype=bool)

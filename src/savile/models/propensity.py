@@ -31,15 +31,18 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
     ``fit(X, Y, eligible)``: ``Y[i, j]`` is 1 when row ``i`` adopted product ``j``; pairs where
     ``eligible[i, j]`` is False (already held, or too young) do not train. A fifth of the pairs
     (by a fixed seed) calibrates the scores with Platt scaling, which is monotone and so never
-    reorders customers or products (isotonic steps tie them when adoptions are rare).
+    reorders customers or products (isotonic steps tie them when adoptions are rare). Of the
+    other pairs, every adoption trains but only ``negative_share`` of the rest, weighted back up:
+    the same ranking on the synthetic bank at a quarter of the time and memory.
     """
 
     def __init__(self, n_estimators: int = 300, learning_rate: float = 0.05, num_leaves: int = 15,
-                 min_child_samples: int = 50, random_state: int = 0) -> None:
+                 min_child_samples: int = 50, negative_share: float = 0.25, random_state: int = 0) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
+        self.negative_share = negative_share
         self.random_state = random_state
 
     def fit(self, X: np.ndarray, Y: np.ndarray, eligible: np.ndarray | None = None,
@@ -58,10 +61,15 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
         self.calibrator_ = (1.0, 0.0)
         if y.sum() < MIN_POSITIVES or y.sum() == len(y):
             return self
-        calibrate = np.random.default_rng(self.random_state).random(len(rows)) < 0.2
-        train = _with_product(X[rows[~calibrate]], products[~calibrate])
-        self.booster_ = lgb.train(self._params(), lgb.Dataset(train, y[~calibrate], categorical_feature=[self.n_features_in_]),
-                                  num_boost_round=self.n_estimators)
+        if not 0 < self.negative_share <= 1:
+            raise ValueError(f"negative_share must be in (0, 1]. Got {self.negative_share} instead.")
+        rng = np.random.default_rng(self.random_state)
+        calibrate = rng.random(len(rows)) < 0.2
+        trains = ~calibrate & ((y == 1) | (rng.random(len(rows)) < self.negative_share))
+        weight = np.where(y[trains] == 1, 1.0, 1.0 / self.negative_share)
+        train = lgb.Dataset(_with_product(X[rows[trains]], products[trains]), y[trains], weight=weight,
+                            categorical_feature=[self.n_features_in_])
+        self.booster_ = lgb.train(self._params(), train, num_boost_round=self.n_estimators)
         held_out = self.booster_.predict(_with_product(X[rows[calibrate]], products[calibrate]))
         self.calibrator_ = _platt(held_out, y[calibrate])
         return self

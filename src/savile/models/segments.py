@@ -90,11 +90,9 @@ class Segmenter(BaseEstimator):  # type: ignore[misc]
 
 def segment_base(features: "FeatureSet", meanings: dict[str, str]) -> tuple[Segmenter, dict[str, str]]:
     """Fit a segmenter on the whole base and name each customer's segment."""
-    from savile.models.next_best_product import feature_matrix
-
     columns = behaviour_columns(features.names)
-    X = feature_matrix(features)[:, columns]
+    X = features.matrix()[:, columns]
     segmenter = Segmenter().fit(X, [features.names[i] for i in columns], meanings)
     names = {s.label: s.name for s in segmenter.segments_}
-    customers = features.table.column("customer_id").to_pylist()
+    customers = features.customers
     return segmenter, {c: names[int(label)] for c, label in zip(customers, segmenter.predict(X), strict=True)}

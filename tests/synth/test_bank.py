@@ -4,6 +4,8 @@ import csv
 import hashlib
 from pathlib import Path
 
+import numpy as np
+
 import pytest
 
 from savile.synth import synthesize
@@ -71,8 +73,12 @@ def test_synth_households_share_an_address_but_not_a_person(bank: Path) -> None:
 
 
 def test_synth_truth_has_adoption_probabilities_vulnerability_and_sentiment(bank: Path) -> None:
-    probabilities = [float(r["probability"]) for r in _read(bank / "truth" / "adoption_probabilities.csv")]
+    rows = _read(bank / "truth" / "adoption_probabilities.csv")
+    probabilities = [float(r["probability"]) for r in rows]
     assert probabilities and all(0 < p < 1 for p in probabilities)
+    seen = [float(r["probability_without_affinity"]) for r in rows]
+    assert all(0 < p < 1 for p in seen) and sum(a != b for a, b in zip(probabilities, seen, strict=True)) > 0.9 * len(rows)
+    assert np.corrcoef(np.log(probabilities), np.log(seen))[0, 1] > 0.5  # the affinity shifts, it does not replace
     drivers = {r["driver"] for r in _read(bank / "truth" / "vulnerability.csv")}
     assert drivers <= {"resilience", "health", "life_events", "capability"} and len(drivers) >= 2
     sentiments = _read(bank / "truth" / "sentiment.csv")

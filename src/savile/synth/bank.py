@@ -29,7 +29,7 @@ TRUTH_COLUMNS = {
     "persons": ["person_id", "household_id", "culture", "gender", "age", "income_annual", "employment_status", "app_user", "city"],
     "life_events": ["person_id", "month", "event"],
     "adoptions_next_month": ["person_id", "product_code"],
-    "adoption_probabilities": ["person_id", "product_code", "probability"],
+    "adoption_probabilities": ["person_id", "product_code", "probability", "probability_without_affinity"],
     "vulnerability": ["person_id", "driver", "since_month"],
     "sentiment": ["communication_id", "person_id", "sentiment", "vulnerability_driver", "language"],
 }
@@ -104,7 +104,8 @@ def _write_truth(people: Population, behaviour: Behaviour, truth: dict[str, Tabl
     truth["adoptions_next_month"].write([{"person_id": ids[i], "product_code": CODES[j]} for i, j in adopted])
     probable = np.argwhere(behaviour.probability_next > 0)
     truth["adoption_probabilities"].write([
-        {"person_id": ids[i], "product_code": CODES[j], "probability": f"{behaviour.probability_next[i, j]:.6g}"} for i, j in probable
+        {"person_id": ids[i], "product_code": CODES[j], "probability": f"{behaviour.probability_next[i, j]:.6g}",
+         "probability_without_affinity": f"{behaviour.probability_seen_next[i, j]:.6g}"} for i, j in probable
     ])
 
 

@@ -27,6 +27,7 @@ class Behaviour:
     salary_rise: np.ndarray  # month of a salary rise, or a large number
     holds_at_end: np.ndarray  # (n, P) at the end of the data
     probability_next: np.ndarray  # (n, P) true adoption probability in the month after the data
+    probability_seen_next: np.ndarray  # (n, P) the same without the personal affinity no data shows
     adopted_next: np.ndarray  # (n, P) bool: drawn adoptions in that month
 
 
@@ -40,7 +41,8 @@ def simulate(rng: np.random.Generator, people: Population, months: int) -> Behav
     holds[:, INDEX["CURRENT"]] = True  # everyone banks here: the current account is how they came
     recent = np.zeros((n, len(EVENTS)))
     abandoned_intensity = np.zeros((n, products))
-    behaviour = Behaviour([], {}, [], [], np.full(n, 10**6), np.full(n, 10**6), holds, np.zeros((n, products)), holds)
+    behaviour = Behaviour([], {}, [], [], np.full(n, 10**6), np.full(n, 10**6), holds, np.zeros((n, products)),
+                          np.zeros((n, products)), holds)
     employed = np.isin(people.employment, ["employed", "self_employed"])
     for i in range(n):
         behaviour.opened.append((i, INDEX["CURRENT"], -BURN_IN_MONTHS - 1))
@@ -49,6 +51,7 @@ def simulate(rng: np.random.Generator, people: Population, months: int) -> Behav
         probability = monthly_hazard(age, income_z, holds, recent, abandoned_intensity, affinity)
         if m == months:  # the month after the data: truth only
             behaviour.probability_next = probability
+            behaviour.probability_seen_next = monthly_hazard(age, income_z, holds, recent, abandoned_intensity, np.zeros_like(affinity))
             behaviour.adopted_next = rng.random(probability.shape) < probability
             break
         recent *= 0.5  # events fade over about three months

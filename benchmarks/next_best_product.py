@@ -38,22 +38,20 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=21)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="savile-nbp-"))
+    started = time.perf_counter()
     summary = synthesize(root / "bank", args.customers, args.months, args.seed)
     workspace = init_workspace(root / "ws")
     Ingestor(workspace.store, workspace.analytics).ingest_folder(root / "bank")
     resolve(workspace.store, workspace.analytics, TRUST)
+    started = _lap("synthesise, ingest, resolve", started)
     builder = FeatureBuilder(workspace.store, workspace.analytics)
-    timings = {}
-    started = time.perf_counter()
     builder.features_as_of(summary.end)
-    timings["features (one date)"] = time.perf_counter() - started
-    started = time.perf_counter()
+    started = _lap("features (one date)", started)
     meta = train(builder, summary.end, root / "models")
-    timings["train (7 snapshots, backtest + final)"] = time.perf_counter() - started
+    started = _lap("train (7 snapshots, backtest + final)", started)
     model, meta = load_model(root / "models", summary.end)
-    started = time.perf_counter()
     rows = recommend(builder, model, meta, summary.end, k=7)
-    timings["recommend"] = time.perf_counter() - started
+    _lap("recommend", started)
 
     person_of = _person_of_customer(workspace, root / "bank" / "truth" / "identities.parquet")
     adopted: dict[str, set[str]] = {}
@@ -79,8 +77,12 @@ def main() -> None:
         print(f"MAP@{k}: model {model_map:.4f}  oracle {oracle_map:.4f}  ratio {model_map / oracle_map:.3f}  "
               f"(ceiling without affinity {ceiling_map:.4f}, ratio {ceiling_map / oracle_map:.3f})  "
               f"(backtest month: model {rates[f'map@{k}']:.4f}, popularity {rates[f'popularity_map@{k}']:.4f})")
-    for stage, seconds in timings.items():
-        print(f"{stage}: {seconds:.1f}s")
+
+
+def _lap(stage: str, started: float) -> float:
+    """Print how long the stage took, as it ends (a large run takes a while); the next stage starts now."""
+    print(f"{stage}: {time.perf_counter() - started:.1f}s", flush=True)
+    return time.perf_counter()
 
 
 def _person_of_customer(workspace, identities: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -40,3 +40,16 @@ def test_a_system_that_first_knows_the_customer_later_changes_nothing_before(wor
     systems = lambda table: dict(zip(table.column("customer_id").to_pylist(), table.column("holding_systems").to_pylist(), strict=True))  # noqa: E731
     later_on = FeatureBuilder(workspace.store, workspace.analytics).features_as_of(date(2026, 6, 30)).table
     assert systems(later_on)[owners["B-1"]] == systems(before)[owners["B-1"]] + 1  # and counts once it is known
+
+
+def test_age_counts_whole_years_lived(workspace: Workspace, example_folder: Path) -> None:
+    ingest(workspace, example_folder)
+    resolve(workspace.store, workspace.analytics, ["core"])
+    with workspace.store.begin() as connection:
+        owner = connection.execute(sa.select(customer_links.c.customer_id).where(customer_links.c.source_customer_id == "C-1001")).scalar()
+    builder = FeatureBuilder(workspace.store, workspace.analytics)
+    age = lambda day: dict(zip(*(builder.features_as_of(day).table.column(c).to_pylist() for c in ("customer_id", "age_years")),  # noqa: E731
+                               strict=True))[owner]
+    assert age(date(2026, 3, 8)) == 41  # born 1984-03-09: the day before the birthday
+    assert age(date(2026, 3, 9)) == 42
+    assert age(date(2025, 12, 31)) == 41

@@ -173,7 +173,11 @@ def _literal(value: str) -> str:
 
 
 DEMOGRAPHICS = [
-    (Feature("age_years", "demographics", None, "age at the as-of date"), "date_diff('year', g.birth_date, $as_of)"),
+    # Whole years lived: date_diff('year', ...) would count new years crossed, a year too many before
+    # the birthday; year/month/day mean the same in DuckDB and Spark.
+    (Feature("age_years", "demographics", None, "age at the as-of date, in whole years"),
+     "year($as_of) - year(g.birth_date) - CASE WHEN month($as_of) * 100 + day($as_of) < month(g.birth_date) * 100 "
+     "+ day(g.birth_date) THEN 1 ELSE 0 END"),
     (Feature("tenure_days", "demographics", None, "days since the customer joined"), "date_diff('day', g.customer_since, $as_of)"),
     (Feature("income_annual", "demographics", None, "declared annual income"), "CAST(g.income_annual AS DOUBLE)"),
     (Feature("employed", "demographics", None, "employment status is employed or self-employed"),

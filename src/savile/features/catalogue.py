@@ -75,11 +75,17 @@ def transaction_features() -> list[tuple[Feature, str]]:
          "nullif(median(t.amount) FILTER (WHERE t.booked_at <= $as_of_end - INTERVAL 30 DAY "
          "AND t.booked_at > $as_of_end - INTERVAL 365 DAY AND t.channel = 'salary'), 0)"),
         (Feature("txn_days_since_last", "transactions", None, "days since the last transaction"),
-         "date_diff('day', max(t.booked_at), $as_of_end)"),
+         _whole_days_before_end("max(t.booked_at)")),
         (Feature("txn_days_since_salary", "transactions", None, "days since the last salary payment"),
-         "date_diff('day', max(t.booked_at) FILTER (WHERE t.channel = 'salary'), $as_of_end)"),
+         _whole_days_before_end("max(t.booked_at) FILTER (WHERE t.channel = 'salary')")),
     ]
     return out
+
+
+def _whole_days_before_end(moment: str) -> str:
+    # From epoch seconds: date_diff on timestamps counts midnights crossed in DuckDB and whole days
+    # in Spark; this is whole days in both.
+    return f"floor((epoch($as_of_end) - epoch({moment})) / 86400)"
 
 
 def interaction_features() -> list[tuple[Feature, str]]:

@@ -15,6 +15,7 @@ from decimal import Decimal
 import numpy as np
 import pyarrow as pa
 import sqlalchemy as sa
+import sqlglot
 
 from savile.features.catalogue import (
     DEMOGRAPHICS,
@@ -89,6 +90,13 @@ class FeatureBuilder:
         sql = self._query()
         table = self.analytics.connection.sql(_bind(sql, as_of)).to_arrow_table()
         return FeatureSet(as_of, table)
+
+    def spark_sql(self, as_of: date) -> str:
+        """The same features as Spark SQL, translated by SQLGlot, for a bank that outgrows one
+        machine: it reads tables or views named and shaped as here (``golden``,
+        ``holdings_resolved``, ``transactions``, ``account_map``, ``interactions_resolved``)."""
+        return sqlglot.transpile(_bind(self._query(), as_of), read="duckdb", write="spark",
+                                 unsupported_level=sqlglot.ErrorLevel.RAISE)[0]
 
     def adoptions_after(self, as_of: date, months: int = 1) -> pa.Table:
         """customer_id, product_code: products opened in the ``months`` after ``as_of`` by customers

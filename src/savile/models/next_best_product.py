@@ -90,7 +90,7 @@ def evaluate(model: ProductPropensity, data: Snapshot, products: list[str], popu
     for j, code in enumerate(products):
         rows = data.eligible[:, j]
         if rows.any() and 0 < data.Y[rows, j].sum() < rows.sum():
-            aucs[code] = round(float(roc_auc_score(data.Y[rows, j], scores[rows, j])), 4)
+            aucs[code] = round(float(roc_auc_score(data.Y[rows, j], scores[rows, j], sample_weight=data.weight[rows])), 4)
     out["auc"] = aucs
     return out
 

@@ -65,3 +65,30 @@ def test_a_new_record_joins_its_customer_without_a_batch_run(workspace: Workspac
     with workspace.store.begin() as connection:
         kinds = [r.kind for r in connection.execute(sa.select(identity_history).where(identity_history.c.actor == "realtime"))]
     assert sorted(kinds) == ["created", "created", "joined"]
+
+
+def test_a_record_with_only_a_name_joins_the_one_customer_of_that_name(workspace: Workspace, example_folder: Path, tmp_path: Path) -> None:
+    links = _resolved(workspace, example_folder)
+    folder = tmp_path / "names"
+    folder.mkdir()
+    write(folder / "customers.csv", "source,source_customer_id,first_name,last_name,updated_at\n"
+          "web,W-1,Саша,Петров,2026-03-01T00:00:00Z\n"  # the only Aleksandr Petrov, in Cyrillic and a short form
+          "web,W-2,Boris,Petrov,2026-03-01T00:00:00Z\n"  # a Petrov, but not this one's first name
+          "web,W-3,Ivan,Sidorov,2026-03-01T00:00:00Z\n"  # nobody of that name
+          "web,W-4,Ivan,Sidorov,2026-03-01T00:00:00Z\n")  # only another name-only record of that name
+    ingest(workspace, folder)
+    joined = link_new_record(workspace.store, "web", "W-1", TRUST)
+    assert joined == (links[("core", "C-1001")], "the only customer with this name")
+    assert link_new_record(workspace.store, "web", "W-2", TRUST).linked_by == "new"
+    first_sidorov = link_new_record(workspace.store, "web", "W-3", TRUST)
+    second_sidorov = link_new_record(workspace.store, "web", "W-4", TRUST)
+    assert first_sidorov.linked_by == second_sidorov.linked_by == "new" and first_sidorov.customer_id != second_sidorov.customer_id
+
+    write(folder / "customers.csv", "source,source_customer_id,first_name,last_name,birth_date,national_id,updated_at\n"
+          "core,C-2001,Aleksandr,Petrov,1990-01-01,ZZ999999A,2026-03-01T00:00:00Z\n")  # a second Aleksandr Petrov
+    ingest(workspace, folder)
+    assert link_new_record(workspace.store, "core", "C-2001", TRUST).linked_by == "new"
+    write(folder / "customers.csv", "source,source_customer_id,first_name,last_name,updated_at\n"
+          "web,W-5,Aleksandr,Petrov,2026-03-02T00:00:00Z\n")
+    ingest(workspace, folder)
+    assert link_new_record(workspace.store, "web", "W-5", TRUST).linked_by == "new"  # two namesakes now: nobody guesses

@@ -1,7 +1,8 @@
-"""Identifiers that point to a golden customer: emails, phones, national ids, devices.
+"""Identifiers that point to a golden customer: emails, phones, national ids, devices, and the
+phonetic key of each surname.
 
 Rebuilt after each resolve; the real-time path reads them to link an event that carries only
-an email, a phone or a device id.
+an email, a phone or a device id, and to find the namesakes of a new record that has only a name.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import sqlalchemy as sa
 
 from savile.identity._queries import RECORD_LINK
 from savile.identity.contacts import email_key
+from savile.identity.names import phonetic_key
 from savile.store import DuckDBAnalyticalStore
 from savile.store.tables import customer_links, customer_records, identifiers
 
 
 def rebuild_identifiers(connection: sa.Connection, analytics: DuckDBAnalyticalStore | None, now: datetime) -> int:
     linked = sa.select(customer_links.c.customer_id, customer_records.c.email, customer_records.c.phone,
-                       customer_records.c.national_id).join(customer_records, RECORD_LINK)
+                       customer_records.c.national_id, customer_records.c.last_name).join(customer_records, RECORD_LINK)
     found: set[tuple[str, str, str]] = set()
     for row in connection.execute(linked):
         if row.email and email_key(row.email):
@@ -27,6 +29,8 @@ def rebuild_identifiers(connection: sa.Connection, analytics: DuckDBAnalyticalSt
             found.add(("phone", row.phone, row.customer_id))
         if row.national_id:
             found.add(("national_id", row.national_id.strip().upper(), row.customer_id))
+        if row.last_name and phonetic_key(row.last_name):
+            found.add(("surname", phonetic_key(row.last_name), row.customer_id))
     if analytics is not None:
         found |= _devices(connection, analytics)
     connection.execute(sa.delete(identifiers))

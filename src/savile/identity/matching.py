@@ -95,18 +95,18 @@ def _join_name_only_records(matching: Matching, by_id: dict[int, dict[str, Any]]
     joins: list[tuple[int, int, int]] = []  # (record, cluster, namesake in it)
     for uid in sorted(by_id):
         record = by_id[uid]
-        if len(matching.clusters[index[uid]]) > 1 or not _name_only(record) or not record["first_key"]:
+        if len(matching.clusters[index[uid]]) > 1 or not name_only(record) or not record["first_key"]:
             continue
         namesakes = []
         for number in sorted(by_surname.get(record["last_key"], set()) - {index[uid]}):
-            other = next((m for m in matching.clusters[number] if _same_name(record, by_id[m])), None)
+            other = next((m for m in matching.clusters[number] if same_name(record, by_id[m])), None)
             if other is not None:
                 namesakes.append((number, other))
         if len(namesakes) != 1:
             continue
         number, other = namesakes[0]
         members = [by_id[m] for m in matching.clusters[number]]
-        if all(_name_only(member) for member in members):
+        if all(name_only(member) for member in members):
             continue  # only another name-only record: nothing says who either is
         if not sets_conflict([record], members, apart):
             joins.append((uid, number, other))
@@ -117,11 +117,11 @@ def _join_name_only_records(matching: Matching, by_id: dict[int, dict[str, Any]]
     matching.clusters = [sorted(members) for members in matching.clusters if members]
 
 
-def _name_only(record: dict[str, Any]) -> bool:
+def name_only(record: dict[str, Any]) -> bool:
     return not any(record.get(field) for field in IDENTIFYING)
 
 
-def _same_name(a: dict[str, Any], b: dict[str, Any]) -> bool:
+def same_name(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return (a["last_key"] == b["last_key"] and bool(b["first_key"]) and not b["first_is_initial"]
             and not first_names_differ(a, b))
 

@@ -6,8 +6,10 @@ its customer as soon as it appears beside a known id, and its earlier events fol
 
 A new customer record joins an existing customer when a deterministic rule holds with one of
 that customer's records (same national id; same email and birth date; same email or phone and
-surname) and the household guard vetoes none of them; otherwise it starts a new customer. The
-next batch resolve reconsiders it with the full probabilistic model, and records any merge.
+surname) and the household guard vetoes none of them. A record with nothing but a name joins
+the one customer of that name, as the batch does (the namesakes are found by the surname's
+phonetic key among the identifiers). Otherwise it starts a new customer. The next batch
+resolve reconsiders it with the full probabilistic model, and records any merge.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from savile.identity._queries import records_of
 from savile.identity.contacts import email_key
 from savile.identity.features import match_features
 from savile.identity.guard import veto
+from savile.identity.matching import name_only, same_name
 from savile.identity.ids import new_customer_id
 from savile.identity.steward import refresh_golden
 from savile.store import DuckDBAnalyticalStore, SqlStore
@@ -97,6 +100,8 @@ def link_new_record(store: SqlStore, source: str, source_customer_id: str, trust
             raise NotFoundError(f"No customer record {source}:{source_customer_id}. Ingest it first.")
         record = match_features(dict(row))
         customer_id, rule = _best_candidate(connection, record)
+        if customer_id is None and name_only(record):
+            customer_id, rule = _only_namesake(connection, record)
         if customer_id is None:
             customer_id, rule = new_customer_id(), "new"
             connection.execute(sa.insert(customers).values(customer_id=customer_id, status="active", record_count=1,
@@ -115,9 +120,9 @@ def link_new_record(store: SqlStore, source: str, source_customer_id: str, trust
 
 def _best_candidate(connection: sa.Connection, record: dict[str, Any]) -> tuple[str | None, str | None]:
     values = [("email", record["email_key"]), ("phone", record["phone"]), ("national_id", record["national_id"])]
-    wanted = sa.or_(*(sa.and_(identifiers.c.kind == kind, identifiers.c.value == value) for kind, value in values if value))
     if not any(value for _, value in values):
         return None, None
+    wanted = sa.or_(*(sa.and_(identifiers.c.kind == kind, identifiers.c.value == value) for kind, value in values if value))
     candidates = connection.execute(sa.select(identifiers.c.customer_id).where(wanted).distinct()).scalars().all()
     accepted: list[tuple[int, str, str]] = []
     for customer_id in candidates:
@@ -133,8 +138,29 @@ def _best_candidate(connection: sa.Connection, record: dict[str, Any]) -> tuple[
     return None, None  # nobody, or a tie between customers: do not guess
 
 
+def _only_namesake(connection: sa.Connection, record: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The one customer with this record's name, when exactly one has it, is known by more than
+    a name, and the guard vetoes none of their records (the batch's rule, in docs/identity.md)."""
+    if not record["first_key"] or not record["last_key"]:
+        return None, None
+    candidates = connection.execute(sa.select(identifiers.c.customer_id).where(
+        identifiers.c.kind == "surname", identifiers.c.value == record["last_key"]).distinct()).scalars().all()
+    namesakes = []
+    for customer_id in sorted(candidates):
+        others = [match_features(row) for row in records_of(connection, customer_id)]
+        if any(same_name(record, other) for other in others):
+            namesakes.append((customer_id, others))
+    if len(namesakes) != 1:
+        return None, None
+    customer_id, others = namesakes[0]
+    if all(name_only(other) for other in others) or any(veto(record, other) for other in others):
+        return None, None
+    return customer_id, "the only customer with this name"
+
+
 def _add_identifiers(connection: sa.Connection, record: dict[str, Any], customer_id: str, now: datetime) -> None:
-    for kind, value in (("email", record["email_key"]), ("phone", record["phone"]), ("national_id", record["national_id"])):
+    for kind, value in (("email", record["email_key"]), ("phone", record["phone"]), ("national_id", record["national_id"]),
+                        ("surname", record["last_key"])):
         if value and not connection.execute(sa.select(identifiers.c.kind).where(
                 identifiers.c.kind == kind, identifiers.c.value == value, identifiers.c.customer_id == customer_id)).first():
             connection.execute(sa.insert(identifiers).values(kind=kind, value=value, customer_id=customer_id, seen_at=now))

@@ -22,5 +22,15 @@ def linked_on(table: sa.Table) -> sa.ColumnElement[bool]:
 
 def records_of(connection: sa.Connection, customer_id: str) -> list[dict[str, Any]]:
     """Every source record linked to ``customer_id``."""
-    query = sa.select(customer_records).join(customer_links, RECORD_LINK).where(customer_links.c.customer_id == customer_id)
-    return [dict(row) for row in connection.execute(query).mappings()]
+    return records_of_each(connection, [customer_id]).get(customer_id, [])
+
+
+def records_of_each(connection: sa.Connection, customer_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every source record linked to each of ``customer_ids``, in one query."""
+    query = (sa.select(customer_links.c.customer_id.label("linked_customer_id"), customer_records)
+             .join(customer_links, RECORD_LINK).where(customer_links.c.customer_id.in_(customer_ids)))
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in connection.execute(query).mappings():
+        record = dict(row)
+        out.setdefault(record.pop("linked_customer_id"), []).append(record)
+    return out

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from savile.exceptions import NotFoundError
-from savile.identity._queries import records_of
+from savile.identity._queries import records_of_each
 from savile.identity.contacts import email_key
 from savile.identity.features import match_features
 from savile.identity.guard import veto
@@ -125,8 +125,8 @@ def _best_candidate(connection: sa.Connection, record: dict[str, Any]) -> tuple[
     wanted = sa.or_(*(sa.and_(identifiers.c.kind == kind, identifiers.c.value == value) for kind, value in values if value))
     candidates = connection.execute(sa.select(identifiers.c.customer_id).where(wanted).distinct()).scalars().all()
     accepted: list[tuple[int, str, str]] = []
-    for customer_id in candidates:
-        others = [match_features(row) for row in records_of(connection, customer_id)]
+    for customer_id, rows in records_of_each(connection, list(candidates)).items():
+        others = [match_features(row) for row in rows]
         if any(veto(record, other) for other in others):
             continue
         hits = [name for name, rule in RULES.items() for other in others if rule(record, other)]
@@ -146,10 +146,12 @@ def _only_namesake(connection: sa.Connection, record: dict[str, Any]) -> tuple[s
     candidates = connection.execute(sa.select(identifiers.c.customer_id).where(
         identifiers.c.kind == "surname", identifiers.c.value == record["last_key"]).distinct()).scalars().all()
     namesakes = []
-    for customer_id in sorted(candidates):
-        others = [match_features(row) for row in records_of(connection, customer_id)]
+    for customer_id, rows in sorted(records_of_each(connection, list(candidates)).items()):
+        others = [match_features(row) for row in rows]
         if any(same_name(record, other) for other in others):
             namesakes.append((customer_id, others))
+            if len(namesakes) > 1:
+                break  # two already: nobody is guessed
     if len(namesakes) != 1:
         return None, None
     customer_id, others = namesakes[0]

@@ -153,7 +153,8 @@ def _labelled(builder: FeatureBuilder, day: date) -> _Labelled:
     labels = decline_labels(builder.analytics, day)
     keep = np.array([c in labels for c in features.customers], dtype=bool)
     y = np.array([labels[c] for c in features.customers if c in labels], dtype=int)
-    return _Labelled(FeatureSet(day, features.table.filter(pa.array(keep))), features.matrix()[keep], y)
+    labelled = FeatureSet(day, features.table.filter(pa.array(keep)))
+    return _Labelled(labelled, labelled.matrix(), y)
 
 
 def _stack(parts: list[_Labelled]) -> tuple[np.ndarray, np.ndarray]:

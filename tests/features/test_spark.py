@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,13 +13,11 @@ from savile.features import FeatureBuilder
 from savile.identity import resolve
 from savile.workspace import init_workspace
 from tests.ingest.helpers import ingest
+from tests.spark import require_java
 
 TABLES = ("golden", "holdings_resolved", "transactions", "account_map", "interactions_resolved")
 
-if shutil.which("java") is None:  # pyspark is a dev dependency; Spark itself runs on Java 17
-    if os.environ.get("CI") == "true":
-        raise RuntimeError("Spark needs Java 17 on PATH; CI must run the Spark test (apt install openjdk-17-jre-headless).")
-    pytest.skip("Spark needs Java 17 on PATH", allow_module_level=True)
+require_java()
 
 
 @pytest.fixture(scope="module")

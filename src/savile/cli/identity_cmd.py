@@ -12,6 +12,7 @@ from rich.table import Table
 from savile.cli._common import WorkspaceOption, console, friendly_errors
 from savile.exceptions import ContractError
 from savile.identity.crosswalk import export_identities
+from savile.identity.linkage import LinkageBackend
 from savile.identity.resolve import ResolveSummary, resolve
 from savile.identity.steward import merge_customers, split_record
 from savile.identity.view import customer_view
@@ -34,7 +35,9 @@ def resolve_command(workspace: WorkspaceOption = Path(".")) -> None:
 
 def run_resolve(workspace: Workspace) -> ResolveSummary:
     with console.status("resolving identities (record linkage)..."):
-        return resolve(workspace.store, workspace.analytics, workspace.settings.source_trust)
+        settings = workspace.settings
+        backend = LinkageBackend(settings.linkage_backend, settings.spark_master, settings.spark_checkpoint_dir)
+        return resolve(workspace.store, workspace.analytics, settings.source_trust, backend=backend)
 
 
 @export_app.command("identities")

@@ -1,21 +1,29 @@
 """Probabilistic record linkage with Splink, plus deterministic evidence and the household guard.
 
-Splink runs on DuckDB here; its Spark backend takes the same settings (``SparkAPI`` in place of
-``DuckDBAPI``), so scaling out is a change of backend, not of this model.
+Splink runs on DuckDB by default; ``LinkageBackend("spark", master)`` runs the very same model
+on Spark (the setting ``linkage_backend``), so scaling out is a change of setting, not of code.
+Custom comparison levels are written in DuckDB's SQL and translated by Splink (SQLGlot).
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
 from splink.backends.duckdb import DuckDBAPI
+from splink.internals.database_api import DatabaseAPI
 from splink.internals.exceptions import SplinkException
+from splink.internals.splink_dataframe import SplinkDataFrame
 
 log = logging.getLogger(__name__)
 
@@ -24,18 +32,22 @@ log = logging.getLogger(__name__)
 MATCH_THRESHOLD = 0.95
 
 
+def _level(sql_condition: str, label: str) -> cll.CustomLevel:
+    return cll.CustomLevel(sql_condition, label, base_dialect_str="duckdb")
+
+
 def _first_name() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="first_name",
         comparison_levels=[
             cll.Or(cll.NullLevel("first_latin"), cll.NullLevel("first_initial")),
             cll.ExactMatchLevel("first_latin").configure(tf_adjustment_column="first_latin"),
-            cll.CustomLevel('"first_key_l" = "first_key_r"', "same phonetic key (spelling, script)"),
-            cll.CustomLevel("len(list_intersect(first_forms_l, first_forms_r)) > 0", "nickname of one another"),
+            _level('"first_key_l" = "first_key_r"', "same phonetic key (spelling, script)"),
+            _level("array_length(array_intersect(first_forms_l, first_forms_r)) > 0", "nickname of one another"),
             cll.JaroWinklerLevel("first_latin", 0.88),
-            cll.CustomLevel('("first_abjad_l" OR "first_abjad_r") AND damerau_levenshtein("first_key_l", "first_key_r") <= 1',
+            _level('("first_abjad_l" OR "first_abjad_r") AND damerau_levenshtein("first_key_l", "first_key_r") <= 1',
                             "Persian script, sounds one letter apart"),
-            cll.CustomLevel(
+            _level(
                 '("first_is_initial_l" OR "first_is_initial_r") AND "first_initial_l" = "first_initial_r"',
                 "one side is only an initial, and it agrees",
             ),
@@ -50,9 +62,9 @@ def _last_name() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("last_latin"),
             cll.ExactMatchLevel("last_latin").configure(tf_adjustment_column="last_latin"),
-            cll.CustomLevel('"last_key_l" = "last_key_r"', "same phonetic key (spelling, script)"),
+            _level('"last_key_l" = "last_key_r"', "same phonetic key (spelling, script)"),
             cll.JaroWinklerLevel("last_latin", 0.88),
-            cll.CustomLevel('("last_abjad_l" OR "last_abjad_r") AND damerau_levenshtein("last_key_l", "last_key_r") <= 1',
+            _level('("last_abjad_l" OR "last_abjad_r") AND damerau_levenshtein("last_key_l", "last_key_r") <= 1',
                             "Persian script, sounds one letter apart"),
             cll.ElseLevel(),
         ],
@@ -95,7 +107,7 @@ def settings() -> SettingsCreator:
             block_on("last_key", "first_initial", "house_number"),
             block_on("postcode_key", "birth_date"),
             # First and last name swapped between systems.
-            'l."first_key" = r."last_key" AND l."last_key" = r."first_key"',
+            CustomRule('l."first_key" = r."last_key" AND l."last_key" = r."first_key"', sql_dialect="duckdb"),
         ],
         retain_intermediate_calculation_columns=False,
         additional_columns_to_retain=["source"],
@@ -114,23 +126,75 @@ class Edges:
     probability: list[float]
 
 
-def predict_edges(records: pa.Table, threshold: float = MATCH_THRESHOLD, seed: int = 7) -> Edges:
+LOCAL_SHUFFLE_PARTITIONS = 4
+
+
+@dataclass(frozen=True)
+class LinkageBackend:
+    """Where Splink runs: ``duckdb`` in process, or ``spark`` on ``master`` (``local[*]``, ``spark://host:7077``)."""
+
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    spark_master: str = "local[*]"
+    spark_checkpoint_dir: str | None = None  # shared storage on a cluster; default a temporary folder
+
+
+def predict_edges(records: pa.Table, threshold: float = MATCH_THRESHOLD, seed: int = 7,
+                  backend: LinkageBackend = LinkageBackend()) -> Edges:
     """Train a Splink model on ``records`` (no labels) and return the pairs above ``threshold``."""
-    connection = duckdb.connect()
-    try:
-        db_api = DuckDBAPI(connection)
+    with _database(backend) as db_api:
         linker = Linker(db_api.register(records, table_name="records"), settings(), log_level=logging.ERROR)
-        _train(linker, seed)
+        _train(linker, seed, _training_errors(backend))
         predictions = linker.inference.predict(threshold_match_probability=threshold)
-        rows = connection.sql(
-            f"SELECT unique_id_l, unique_id_r, match_probability FROM {predictions.physical_name} ORDER BY 1, 2"
-        ).fetchall()
-    finally:
-        connection.close()
-    return Edges([r[0] for r in rows], [r[1] for r in rows], [float(r[2]) for r in rows])
+        columns = _pairs(predictions, backend).sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
+    return Edges(columns["unique_id_l"].to_pylist(), columns["unique_id_r"].to_pylist(),
+                 [float(p) for p in columns["match_probability"].to_pylist()])
 
 
-def _train(linker: Linker, seed: int) -> None:
+@contextmanager
+def _database(backend: LinkageBackend) -> Iterator[DatabaseAPI[Any]]:
+    if backend.engine == "duckdb":
+        connection = duckdb.connect()
+        try:
+            yield DuckDBAPI(connection)
+        finally:
+            connection.close()
+        return
+    from pyspark.sql import SparkSession  # the optional ``spark`` extra
+    from splink.backends.spark import SparkAPI
+    from splink.internals.spark.jar_location import similarity_jar_location
+
+    # Splink's string-similarity functions are Scala UDFs shipped in its jar.
+    builder = (SparkSession.builder.master(backend.spark_master).appName("savile-linkage")
+               .config("spark.jars", similarity_jar_location()).config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false"))
+    if backend.spark_master.startswith("local"):
+        # Spark's 200 shuffle partitions are meant for a cluster; on one machine they make
+        # Splink's many small steps slow.
+        builder = builder.config("spark.sql.shuffle.partitions", str(LOCAL_SHUFFLE_PARTITIONS))
+    session = builder.getOrCreate()
+    # Splink cuts the lineage of each step's table by writing it under the checkpoint folder.
+    with tempfile.TemporaryDirectory(prefix="savile-linkage-") as scratch:
+        session.sparkContext.setCheckpointDir(backend.spark_checkpoint_dir or scratch)
+        yield SparkAPI(spark_session=session)
+
+
+def _training_errors(backend: LinkageBackend) -> tuple[type[Exception], ...]:
+    # What a training step raises when the bank lacks the pairs it needs, per engine.
+    if backend.engine == "duckdb":
+        return (ValueError, SplinkException, duckdb.Error)
+    from pyspark.errors import PySparkException
+
+    return (ValueError, SplinkException, PySparkException)
+
+
+def _pairs(predictions: SplinkDataFrame, backend: LinkageBackend) -> pa.Table:
+    wanted = ["unique_id_l", "unique_id_r", "match_probability"]
+    if backend.engine == "duckdb":
+        return predictions.as_duckdbpyrelation().select(*wanted).to_arrow_table()
+    return predictions.as_spark_dataframe().select(*wanted).toArrow()
+
+
+def _train(linker: Linker, seed: int, errors: tuple[type[Exception], ...]) -> None:
     # Strong identifiers give the prior; u from random pairs; m by EM within blocks that
     # leave the trained comparisons free to vary. A small bank (or a test) may not have the
     # pairs a step needs: that step keeps Splink's defaults and says so in the log.
@@ -146,7 +210,7 @@ def _train(linker: Linker, seed: int) -> None:
     for name, step in steps:
         try:
             step()
-        except (ValueError, SplinkException, duckdb.Error) as error:
+        except errors as error:
             log.warning("linkage training step %r skipped: %s", name, str(error).splitlines()[0])
         if name == "prior":
             _keep_prior_inside(linker)

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from savile.identity.clustering import Edge, cluster
 from savile.identity.guard import first_names_differ, sets_conflict, veto
-from savile.identity.linkage import MATCH_THRESHOLD, predict_edges
+from savile.identity.linkage import MATCH_THRESHOLD, LinkageBackend, predict_edges
 
 # Deterministic evidence: identifiers strong enough to link on their own.
 DETERMINISTIC = {
@@ -39,7 +39,7 @@ class Matching:
 
 
 def match_records(records: pa.Table, must_link: Iterable[tuple[int, int]] = (), keep_apart: Iterable[tuple[int, int]] = (),
-                  threshold: float = MATCH_THRESHOLD) -> Matching:
+                  threshold: float = MATCH_THRESHOLD, backend: LinkageBackend = LinkageBackend()) -> Matching:
     """Cluster ``records`` (see ``features.MATCH_COLUMNS``) into people.
 
     Steward decisions win over the model: ``must_link`` pairs are joined, ``keep_apart`` pairs
@@ -48,7 +48,7 @@ def match_records(records: pa.Table, must_link: Iterable[tuple[int, int]] = (), 
     by_id = {row["unique_id"]: row for row in records.to_pylist()}
     candidates: dict[frozenset[int], Evidence] = {}
     if records.num_rows > 1:
-        model = predict_edges(records, threshold)
+        model = predict_edges(records, threshold, backend=backend)
         for left, right, probability in zip(model.left, model.right, model.probability, strict=True):
             candidates[frozenset((left, right))] = Evidence("splink", probability)
     for pair, reason in _deterministic_pairs(records):

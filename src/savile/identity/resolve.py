@@ -13,6 +13,7 @@ from savile.identity.crosswalk import publish_crosswalk
 from savile.identity.features import load_records, match_features, to_match_table
 from savile.identity.ids import assign_ids
 from savile.identity.identifiers import rebuild_identifiers
+from savile.identity.linkage import LinkageBackend
 from savile.identity.matching import Evidence, Matching, match_records
 from savile.identity.survivorship import survive
 from savile.store import DuckDBAnalyticalStore, SqlStore
@@ -31,13 +32,14 @@ class ResolveSummary:
     joined: int
 
 
-def resolve(store: SqlStore, analytics: DuckDBAnalyticalStore | None, trust: Sequence[str], actor: str = "savile resolve") -> ResolveSummary:
+def resolve(store: SqlStore, analytics: DuckDBAnalyticalStore | None, trust: Sequence[str], actor: str = "savile resolve",
+            backend: LinkageBackend = LinkageBackend()) -> ResolveSummary:
     raw_records = load_records(store)
     records = to_match_table([match_features(row) for row in raw_records])
     key_of = {row["unique_id"]: (row["source"], row["source_customer_id"]) for row in records.select(["unique_id", "source", "source_customer_id"]).to_pylist()}
     id_of = {key: uid for uid, key in key_of.items()}
     must_link, keep_apart = _steward_pairs(store, id_of)
-    matching = match_records(records, must_link, keep_apart)
+    matching = match_records(records, must_link, keep_apart, backend=backend)
     now = datetime.now(timezone.utc)
     with store.begin() as connection:
         previous = {(r.source, r.source_customer_id): r.customer_id for r in connection.execute(sa.select(customer_links))}

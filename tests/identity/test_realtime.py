@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from savile.identity.realtime import link_event, link_new_record, match_event
 from savile.identity.resolve import resolve
-from savile.store.tables import customer_links, identity_history
+from savile.store.tables import customer_links, identity_history, steward_rules
 from savile.workspace import Workspace
 from tests.ingest.helpers import ingest, write
 
@@ -65,6 +66,22 @@ def test_a_new_record_joins_its_customer_without_a_batch_run(workspace: Workspac
     with workspace.store.begin() as connection:
         kinds = [r.kind for r in connection.execute(sa.select(identity_history).where(identity_history.c.actor == "realtime"))]
     assert sorted(kinds) == ["created", "created", "joined"]
+
+
+def test_a_new_record_stays_apart_from_records_a_steward_kept_it_from(workspace: Workspace, example_folder: Path,
+                                                                       tmp_path: Path) -> None:
+    links = _resolved(workspace, example_folder)
+    folder = tmp_path / "new"
+    folder.mkdir()
+    write(folder / "customers.csv", "source,source_customer_id,first_name,last_name,email,phone,updated_at\n"
+          "branch,B-1,Sasha,Petrov,a.petrov@example.com,,2026-03-01T00:00:00Z\n")
+    ingest(workspace, folder)
+    with workspace.store.begin() as connection:  # e.g. split out once, and its link erased since
+        connection.execute(sa.insert(steward_rules).values(
+            kind="keep_apart", left_source="core", left_source_customer_id="C-1001", right_source="branch",
+            right_source_customer_id="B-1", reason="another Sasha Petrov", actor="steward", created_at=datetime.now(timezone.utc)))
+    found = link_new_record(workspace.store, "branch", "B-1", TRUST)
+    assert found.linked_by == "new" and found.customer_id != links[("core", "C-1001")]
 
 
 def test_a_record_with_only_a_name_joins_the_one_customer_of_that_name(workspace: Workspace, example_folder: Path, tmp_path: Path) -> None:

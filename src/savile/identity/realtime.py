@@ -6,9 +6,9 @@ its customer as soon as it appears beside a known id, and its earlier events fol
 
 A new customer record joins an existing customer when a deterministic rule holds with one of
 that customer's records (same national id; same email and birth date; same email or phone and
-surname) and the household guard vetoes none of them. A record with nothing but a name joins
-the one customer of that name, as the batch does (the namesakes are found by the surname's
-phonetic key among the identifiers). Otherwise it starts a new customer. The next batch
+surname) and neither the household guard nor a data steward's keep-apart rule objects to any
+of them. A record with nothing but a name joins the one customer of that name, as the batch
+does (the namesakes are found by the surname's phonetic key among the identifiers). Otherwise it starts a new customer. The next batch
 resolve reconsiders it with the full probabilistic model, and records any merge.
 """
 
@@ -29,7 +29,7 @@ from savile.identity.matching import name_only, same_name
 from savile.identity.ids import new_customer_id
 from savile.identity.steward import refresh_golden
 from savile.store import DuckDBAnalyticalStore, SqlStore
-from savile.store.tables import customer_links, customer_records, customers, identifiers, identity_history
+from savile.store.tables import customer_links, customer_records, customers, identifiers, identity_history, steward_rules
 
 RULES = {
     "same national id": lambda a, b: a["national_id"] and a["national_id"] == b["national_id"],
@@ -99,9 +99,10 @@ def link_new_record(store: SqlStore, source: str, source_customer_id: str, trust
         if row is None:
             raise NotFoundError(f"No customer record {source}:{source_customer_id}. Ingest it first.")
         record = match_features(dict(row))
-        customer_id, rule = _best_candidate(connection, record)
+        apart = _kept_apart_from(connection, (source, source_customer_id))
+        customer_id, rule = _best_candidate(connection, record, apart)
         if customer_id is None and name_only(record):
-            customer_id, rule = _only_namesake(connection, record)
+            customer_id, rule = _only_namesake(connection, record, apart)
         if customer_id is None:
             customer_id, rule = new_customer_id(), "new"
             connection.execute(sa.insert(customers).values(customer_id=customer_id, status="active", record_count=1,
@@ -118,7 +119,20 @@ def link_new_record(store: SqlStore, source: str, source_customer_id: str, trust
     return Match(customer_id, rule)
 
 
-def _best_candidate(connection: sa.Connection, record: dict[str, Any]) -> tuple[str | None, str | None]:
+def _kept_apart_from(connection: sa.Connection, key: tuple[str, str]) -> set[tuple[str, str]]:
+    """Records a data steward said are not this record's person (the batch honours the same rules)."""
+    rules = connection.execute(sa.select(steward_rules).where(steward_rules.c.kind == "keep_apart", sa.or_(
+        sa.and_(steward_rules.c.left_source == key[0], steward_rules.c.left_source_customer_id == key[1]),
+        sa.and_(steward_rules.c.right_source == key[0], steward_rules.c.right_source_customer_id == key[1]))))
+    return {pair for rule in rules for pair in ((rule.left_source, rule.left_source_customer_id),
+                                                (rule.right_source, rule.right_source_customer_id)) if pair != key}
+
+
+def _steward_forbids(rows: list[dict[str, Any]], apart: set[tuple[str, str]]) -> bool:
+    return any((row["source"], row["source_customer_id"]) in apart for row in rows)
+
+
+def _best_candidate(connection: sa.Connection, record: dict[str, Any], apart: set[tuple[str, str]]) -> tuple[str | None, str | None]:
     values = [("email", record["email_key"]), ("phone", record["phone"]), ("national_id", record["national_id"])]
     if not any(value for _, value in values):
         return None, None
@@ -127,7 +141,7 @@ def _best_candidate(connection: sa.Connection, record: dict[str, Any]) -> tuple[
     accepted: list[tuple[int, str, str]] = []
     for customer_id, rows in records_of_each(connection, list(candidates)).items():
         others = [match_features(row) for row in rows]
-        if any(veto(record, other) for other in others):
+        if _steward_forbids(rows, apart) or any(veto(record, other) for other in others):
             continue
         hits = [name for name, rule in RULES.items() for other in others if rule(record, other)]
         if hits:
@@ -138,7 +152,7 @@ def _best_candidate(connection: sa.Connection, record: dict[str, Any]) -> tuple[
     return None, None  # nobody, or a tie between customers: do not guess
 
 
-def _only_namesake(connection: sa.Connection, record: dict[str, Any]) -> tuple[str | None, str | None]:
+def _only_namesake(connection: sa.Connection, record: dict[str, Any], apart: set[tuple[str, str]]) -> tuple[str | None, str | None]:
     """The one customer with this record's name, when exactly one has it, is known by more than
     a name, and the guard vetoes none of their records (the batch's rule, in docs/identity.md)."""
     if not record["first_key"] or not record["last_key"]:
@@ -149,13 +163,13 @@ def _only_namesake(connection: sa.Connection, record: dict[str, Any]) -> tuple[s
     for customer_id, rows in sorted(records_of_each(connection, list(candidates)).items()):
         others = [match_features(row) for row in rows]
         if any(same_name(record, other) for other in others):
-            namesakes.append((customer_id, others))
+            namesakes.append((customer_id, rows, others))
             if len(namesakes) > 1:
                 break  # two already: nobody is guessed
     if len(namesakes) != 1:
         return None, None
-    customer_id, others = namesakes[0]
-    if all(name_only(other) for other in others) or any(veto(record, other) for other in others):
+    customer_id, rows, others = namesakes[0]
+    if all(name_only(other) for other in others) or any(veto(record, other) for other in others) or _steward_forbids(rows, apart):
         return None, None
     return customer_id, "the only customer with this name"
 

@@ -44,40 +44,93 @@ class Feature:
     meaning: str
 
 
-def transaction_features() -> list[tuple[Feature, str]]:
-    """(feature, SQL aggregate over the customer's transactions ``t`` before the as-of moment)."""
-    out = []
+# Transactions and interactions are summed in three steps, each on far fewer rows than the last:
+# one scan into partial rows ``p`` (per customer, band of days and the columns features select
+# on); then per customer and band, one column per measure; then per customer, each feature adding
+# the bands inside its window. A band is the shortest window an event falls in.
+def _band(moment: str) -> str:
+    return "CASE " + " ".join(f"WHEN {moment} > $as_of_end - INTERVAL {days} DAY THEN {days}" for days in WINDOWS) + " END"
+
+
+TRANSACTION_PARTIALS = f"""
+    SELECT a.customer_id, t.channel, {_band("t.booked_at")} AS band, coalesce(t.country <> g.country, FALSE) AS abroad,
+           {", ".join(f"coalesce({condition}, FALSE) AS in_{group}" for group, condition in MCC_GROUPS.items())}, count(*) AS n,
+           coalesce(sum(t.amount) FILTER (WHERE t.amount > 0), 0) AS money_in,
+           coalesce(-sum(t.amount) FILTER (WHERE t.amount < 0), 0) AS money_out, max(t.booked_at) AS last_at
+    FROM transactions t JOIN account_map a ON a.account_id = t.account_id
+    LEFT JOIN golden g ON g.customer_id = a.customer_id
+    WHERE t.booked_at < $as_of_end
+    GROUP BY {", ".join(str(column) for column in range(1, 5 + len(MCC_GROUPS)))}"""
+
+# A median does not add up from partial sums: salary change reads the salary payments themselves.
+SALARY_CHANGE = """
+    SELECT a.customer_id,
+           CAST(max(t.amount) FILTER (WHERE t.booked_at > $as_of_end - INTERVAL 30 DAY) AS DOUBLE)
+           / nullif(median(t.amount) FILTER (WHERE t.booked_at <= $as_of_end - INTERVAL 30 DAY), 0) AS salary_change
+    FROM transactions t JOIN account_map a ON a.account_id = t.account_id
+    WHERE t.channel = 'salary' AND t.booked_at < $as_of_end AND t.booked_at > $as_of_end - INTERVAL 365 DAY
+    GROUP BY 1"""
+
+INTERACTION_PARTIALS = f"""
+    SELECT i.customer_id, i.event_type, json_extract_string(i.properties, '$.page') AS page,
+           json_extract_string(i.properties, '$.feature') AS feature,
+           json_extract_string(i.properties, '$.product_code') AS product_code,
+           json_extract_string(i.properties, '$.error_code') IS NOT NULL AS failed,
+           {_band("i.occurred_at")} AS band, count(*) AS n
+    FROM interactions_resolved i
+    WHERE i.customer_id IS NOT NULL AND i.occurred_at < $as_of_end AND i.occurred_at > $as_of_end - INTERVAL {max(WINDOWS)} DAY
+    GROUP BY 1, 2, 3, 4, 5, 6, 7"""
+
+
+@dataclass(frozen=True)
+class Windowed:
+    """A feature over the bands of days inside its window: ``per_band`` aggregates the partial
+    rows ``p`` of one band, the bands then add up (``combine``) over the window (``days``; None:
+    every band, however old)."""
+
+    per_band: str
+    days: int | None
+    combine: str = "sum"  # or max
+    whole: bool = False  # a count: a whole number
+    then: str = "{}"  # applied to the combined value
+
+
+def _count(days: int, condition: str = "TRUE") -> Windowed:
+    return Windowed(f"sum(p.n) FILTER (WHERE {condition})", days, whole=True)
+
+
+def _total(amount: str, days: int, condition: str = "TRUE") -> Windowed:
+    return Windowed(f"sum({amount}) FILTER (WHERE {condition})", days)
+
+
+def transaction_features() -> list[tuple[Feature, Windowed | str]]:
+    """(feature, its bands of ``TRANSACTION_PARTIALS``, or SQL over salary change ``s``)."""
+    out: list[tuple[Feature, Windowed | str]] = []
     for days in WINDOWS:
-        recent = f"t.booked_at > $as_of_end - INTERVAL {days} DAY"
-        for group, condition in MCC_GROUPS.items():
+        for group in MCC_GROUPS:
             out.append((Feature(f"txn_{group}_count_{days}d", "transactions", days, f"card payments in {group} (MCC), last {days} days"),
-                        f"count(*) FILTER (WHERE {recent} AND {condition})"))
+                        _count(days, f"p.in_{group}")))
             out.append((Feature(f"txn_{group}_spend_{days}d", "transactions", days, f"amount spent in {group} (MCC), last {days} days"),
-                        f"coalesce(-sum(t.amount) FILTER (WHERE {recent} AND {condition} AND t.amount < 0), 0)"))
+                        _total("p.money_out", days, f"p.in_{group}")))
         for channel in CHANNELS:
             out.append((Feature(f"txn_{channel}_count_{days}d", "transactions", days, f"{channel} transactions, last {days} days"),
-                        f"count(*) FILTER (WHERE {recent} AND t.channel = '{channel}')"))
+                        _count(days, f"p.channel = '{channel}'")))
             out.append((Feature(f"txn_{channel}_amount_{days}d", "transactions", days, f"net {channel} amount, last {days} days"),
-                        f"coalesce(sum(t.amount) FILTER (WHERE {recent} AND t.channel = '{channel}'), 0)"))
+                        _total("p.money_in - p.money_out", days, f"p.channel = '{channel}'")))
         out += [
-            (Feature(f"txn_count_{days}d", "transactions", days, f"all transactions, last {days} days"), f"count(*) FILTER (WHERE {recent})"),
-            (Feature(f"txn_inflow_{days}d", "transactions", days, f"money in, last {days} days"),
-             f"coalesce(sum(t.amount) FILTER (WHERE {recent} AND t.amount > 0), 0)"),
-            (Feature(f"txn_outflow_{days}d", "transactions", days, f"money out, last {days} days"),
-             f"coalesce(-sum(t.amount) FILTER (WHERE {recent} AND t.amount < 0), 0)"),
+            (Feature(f"txn_count_{days}d", "transactions", days, f"all transactions, last {days} days"), _count(days)),
+            (Feature(f"txn_inflow_{days}d", "transactions", days, f"money in, last {days} days"), _total("p.money_in", days)),
+            (Feature(f"txn_outflow_{days}d", "transactions", days, f"money out, last {days} days"), _total("p.money_out", days)),
             (Feature(f"txn_abroad_count_{days}d", "transactions", days, f"transactions outside the customer's country, last {days} days"),
-             f"count(*) FILTER (WHERE {recent} AND t.country IS NOT NULL AND t.country <> coalesce(g.country, t.country))"),
+             _count(days, "p.abroad")),
         ]
     out += [
         (Feature("txn_salary_change", "transactions", 30, "largest salary payment of the last 30 days over the median salary payment "
-                 "of the eleven months before (a rise or a cut)"),
-         "CAST(max(t.amount) FILTER (WHERE t.booked_at > $as_of_end - INTERVAL 30 DAY AND t.channel = 'salary') AS DOUBLE) / "
-         "nullif(median(t.amount) FILTER (WHERE t.booked_at <= $as_of_end - INTERVAL 30 DAY "
-         "AND t.booked_at > $as_of_end - INTERVAL 365 DAY AND t.channel = 'salary'), 0)"),
+                 "of the eleven months before (a rise or a cut)"), "max(s.salary_change)"),
         (Feature("txn_days_since_last", "transactions", None, "days since the last transaction"),
-         _whole_days_before_end("max(t.booked_at)")),
+         Windowed("max(p.last_at)", None, "max", then=_whole_days_before_end("{}"))),
         (Feature("txn_days_since_salary", "transactions", None, "days since the last salary payment"),
-         _whole_days_before_end("max(t.booked_at) FILTER (WHERE t.channel = 'salary')")),
+         Windowed("max(p.last_at) FILTER (WHERE p.channel = 'salary')", None, "max", then=_whole_days_before_end("{}"))),
     ]
     return out
 
@@ -88,32 +141,29 @@ def _whole_days_before_end(moment: str) -> str:
     return f"floor((epoch($as_of_end) - epoch({moment})) / 86400)"
 
 
-def interaction_features() -> list[tuple[Feature, str]]:
+def interaction_features() -> list[tuple[Feature, Windowed]]:
+    """(feature, its bands of ``INTERACTION_PARTIALS``)."""
     out = []
     for days in (30, 90):
-        recent = f"i.occurred_at > $as_of_end - INTERVAL {days} DAY"
         for event in EVENTS:
             out.append((Feature(f"event_{event}_count_{days}d", "interactions", days, f"{event} events, last {days} days"),
-                        f"count(*) FILTER (WHERE {recent} AND i.event_type = '{event}')"))
+                        _count(days, f"p.event_type = '{event}'")))
         out.append((Feature(f"event_errors_count_{days}d", "interactions", days, f"screens or pages with an error, last {days} days"),
-                    f"count(*) FILTER (WHERE {recent} AND json_extract_string(i.properties, '$.error_code') IS NOT NULL)"))
+                    _count(days, "p.failed")))
     return out
 
 
-def interaction_value_features(pages: list[str], app_features: list[str]) -> list[tuple[Feature, str]]:
+def interaction_value_features(pages: list[str], app_features: list[str]) -> list[tuple[Feature, Windowed]]:
     """Views of each page and uses of each app feature: what a customer reads about is what they
     are weighing up. Pages and features are the bank's own names, found in its data."""
     out = []
     for days in (30, 90):
-        recent = f"i.occurred_at > $as_of_end - INTERVAL {days} DAY"
         for page, slug in slugs(pages).items():
             out.append((Feature(f"viewed_{slug}_{days}d", "interactions", days, f"views of the page or screen {page!r}, last {days} days"),
-                        f"count(*) FILTER (WHERE {recent} AND i.event_type IN ('page_view', 'screen_view') "
-                        f"AND json_extract_string(i.properties, '$.page') = {_literal(page)})"))
+                        _count(days, f"p.event_type IN ('page_view', 'screen_view') AND p.page = {_literal(page)}")))
         for name, slug in slugs(app_features).items():
             out.append((Feature(f"used_{slug}_{days}d", "interactions", days, f"uses of the app feature {name!r}, last {days} days"),
-                        f"count(*) FILTER (WHERE {recent} AND i.event_type = 'feature_used' "
-                        f"AND json_extract_string(i.properties, '$.feature') = {_literal(name)})"))
+                        _count(days, f"p.event_type = 'feature_used' AND p.feature = {_literal(name)}")))
     return out
 
 
@@ -126,15 +176,15 @@ def spending_mix_features() -> list[tuple[Feature, str]]:
                     f"CAST(tf.txn_{group}_spend_90d AS DOUBLE) / nullif(tf.txn_outflow_90d, 0)"))
         out.append((Feature(f"txn_{group}_trend", "transactions", 30, f"{group} (MCC) spending in the last 30 days over the "
                             "customer's average 30 days of the last year"),
-                    f"CAST(tf.txn_{group}_spend_30d AS DOUBLE) / nullif(tf.txn_{group}_spend_365d * 30 / 365, 0)"))
+                    f"CAST(tf.txn_{group}_spend_30d AS DOUBLE) / nullif(CAST(tf.txn_{group}_spend_365d AS DOUBLE) * 30 / 365, 0)"))
     out.append((Feature("txn_outflow_trend", "transactions", 30, "money out in the last 30 days over the average 30 days of the last year"),
-                "CAST(tf.txn_outflow_30d AS DOUBLE) / nullif(tf.txn_outflow_365d * 30 / 365, 0)"))
+                "CAST(tf.txn_outflow_30d AS DOUBLE) / nullif(CAST(tf.txn_outflow_365d AS DOUBLE) * 30 / 365, 0)"))
     return out
 
 
-def product_features(product_codes: list[str]) -> list[tuple[Feature, str, str]]:
-    """(feature, source, SQL) per product: holdings lags and applications. ``source`` is the
-    CTE the SQL aggregates over: ``h`` (holdings) or ``i`` (interactions)."""
+def product_features(product_codes: list[str]) -> list[tuple[Feature, str, Windowed | str]]:
+    """(feature, source, definition) per product: holdings lags and applications. ``source`` is
+    where: ``h`` (SQL over holdings ``h``) or ``i`` (bands of ``INTERACTION_PARTIALS``)."""
     held_now = "h.opened_at <= $as_of AND (h.closed_at IS NULL OR h.closed_at > $as_of)"
     out = [(Feature("products_held", "holdings", None, "how many different products the customer holds"),
             "h", f"count(DISTINCT h.product_code) FILTER (WHERE {held_now})"),
@@ -157,8 +207,7 @@ def product_features(product_codes: list[str]) -> list[tuple[Feature, str, str]]
         for event in ("application_started", "application_abandoned"):
             for days in (90, 365):  # a year back shows a lasting interest, not only a recent one
                 out.append((Feature(f"{event}_{slug}_{days}d", "interactions", days, f"{event} for {code}, last {days} days"),
-                            "i", f"count(*) FILTER (WHERE i.occurred_at > $as_of_end - INTERVAL {days} DAY AND i.event_type = '{event}' "
-                                 f"AND json_extract_string(i.properties, '$.product_code') = '{literal}')"))
+                            "i", _count(days, f"p.event_type = '{event}' AND p.product_code = '{literal}'")))
     return out
 
 

@@ -19,7 +19,11 @@ import sqlglot
 
 from savile.features.catalogue import (
     DEMOGRAPHICS,
+    INTERACTION_PARTIALS,
+    SALARY_CHANGE,
+    TRANSACTION_PARTIALS,
     Feature,
+    Windowed,
     interaction_features,
     interaction_value_features,
     product_features,
@@ -95,8 +99,10 @@ class FeatureBuilder:
         """The same features as Spark SQL, translated by SQLGlot, for a bank that outgrows one
         machine: it reads tables or views named and shaped as here (``golden``,
         ``holdings_resolved``, ``transactions``, ``account_map``, ``interactions_resolved``)."""
-        return sqlglot.transpile(_bind(self._query(), as_of), read="duckdb", write="spark",
-                                 unsupported_level=sqlglot.ErrorLevel.RAISE)[0]
+        tree = sqlglot.parse_one(_bind(self._query(), as_of), read="duckdb")
+        for cte in tree.find_all(sqlglot.exp.CTE):
+            cte.set("materialized", None)  # DuckDB's hint to compute a CTE once; Spark plans its own
+        return tree.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
 
     def adoptions_after(self, as_of: date, months: int = 1) -> pa.Table:
         """customer_id, product_code: products opened in the ``months`` after ``as_of`` by customers
@@ -117,6 +123,7 @@ class FeatureBuilder:
         selected = [f"hf.{f.name}" for f, _ in product_h] + [f"tf.{f.name}" for f, _ in self._transactions]
         selected += [f"inf.{f.name}" for f, _ in [*self._interactions, *product_i]]
         selected += [f"{sql} AS {f.name}" for f, sql in self._mix]
+        transactions, interactions = _in_bands(self._transactions), _in_bands([*self._interactions, *product_i])
         return f"""
             WITH base AS (
                 SELECT DISTINCT customer_id FROM holdings_resolved
@@ -126,17 +133,16 @@ class FeatureBuilder:
                 SELECT h.customer_id, {_aggregates(product_h) or "1 AS no_holding_features"}
                 FROM holdings_resolved h WHERE h.opened_at <= $as_of GROUP BY h.customer_id
             ),
+            tp AS MATERIALIZED ({TRANSACTION_PARTIALS}),
+            tb AS (SELECT p.customer_id, p.band, {transactions.per_band} FROM tp p GROUP BY 1, 2),
+            ts AS ({SALARY_CHANGE}),
             tf AS (
-                SELECT a.customer_id, {_aggregates(self._transactions)}
-                FROM transactions t JOIN account_map a ON a.account_id = t.account_id
-                LEFT JOIN golden g ON g.customer_id = a.customer_id
-                WHERE t.booked_at < $as_of_end GROUP BY a.customer_id
+                SELECT b.customer_id, {transactions.per_customer}
+                FROM tb b LEFT JOIN ts s ON s.customer_id = b.customer_id GROUP BY b.customer_id
             ),
-            inf AS (
-                SELECT i.customer_id, {_aggregates([*self._interactions, *product_i])}
-                FROM interactions_resolved i WHERE i.customer_id IS NOT NULL AND i.occurred_at < $as_of_end
-                GROUP BY i.customer_id
-            )
+            ip AS MATERIALIZED ({INTERACTION_PARTIALS}),
+            ib AS (SELECT p.customer_id, p.band, {interactions.per_band} FROM ip p GROUP BY 1, 2),
+            inf AS (SELECT b.customer_id, {interactions.per_customer} FROM ib b GROUP BY b.customer_id)
             SELECT base.customer_id, {", ".join(columns + selected)}
             FROM base JOIN golden g ON g.customer_id = base.customer_id
             LEFT JOIN hf ON hf.customer_id = base.customer_id
@@ -162,6 +168,32 @@ class FeatureBuilder:
 
 def _aggregates(features: list[tuple[Feature, str]]) -> str:
     return ", ".join(f"{sql} AS {feature.name}" for feature, sql in features)
+
+
+@dataclass(frozen=True)
+class _Bands:
+    per_band: str  # aggregates over partial rows ``p``, grouped by customer and band
+    per_customer: str  # the features over those band rows ``b``
+
+
+def _in_bands(features: list[tuple[Feature, Windowed | str]]) -> _Bands:
+    """Each distinct measure once per band (``m0``, ``m1``...), then each feature from its bands."""
+    measures: dict[tuple[str, str], str] = {}
+    out = []
+    for feature, definition in features:
+        if isinstance(definition, str):
+            out.append(f"{definition} AS {feature.name}")
+            continue
+        column = measures.setdefault((definition.per_band, definition.combine), f"m{len(measures)}")
+        within = f" FILTER (WHERE b.band <= {definition.days})" if definition.days is not None else ""
+        value = f"{definition.combine}(b.{column}){within}"
+        if definition.combine == "sum":
+            value = f"coalesce({value}, 0)"
+        if definition.whole:
+            value = f"CAST({value} AS BIGINT)"
+        out.append(f"{definition.then.format(value)} AS {feature.name}")
+    per_band = ", ".join(f"{sql} AS {column}" for (sql, _), column in measures.items())
+    return _Bands(per_band or "0 AS no_measures", ", ".join(out))
 
 
 def _bind(sql: str, as_of: date) -> str:

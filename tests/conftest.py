@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from savile.store import DuckDBAnalyticalStore, SqlStore
 from savile.workspace import Workspace, init_workspace
+from tests.spark import spark  # noqa: F401 (one Spark session for every Spark test)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "contract" / "example"
 if not EXAMPLE.is_dir():  # CI clones main next to shared/; keep a copy for other layouts

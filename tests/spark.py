@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -13,3 +15,18 @@ def require_java() -> None:
         if os.environ.get("CI") == "true":
             raise RuntimeError("Spark needs Java 17 on PATH; CI must run the Spark tests (apt install openjdk-17-jre-headless).")
         pytest.skip("Spark needs Java 17 on PATH", allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One Spark session per test process, with Splink's similarity UDFs: a JVM keeps the jars of
+    its first session, so a session without them would break linkage on Spark run after it."""
+    require_java()
+    from pyspark.sql import SparkSession
+    from splink.internals.spark.jar_location import similarity_jar_location
+
+    session = (SparkSession.builder.master("local[2]").appName("savile-tests").config("spark.jars", similarity_jar_location())
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "2").getOrCreate())
+    yield session
+    session.stop()

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-import pytest
 
 from savile.features import FeatureBuilder
 from savile.identity import resolve
@@ -20,18 +19,7 @@ TABLES = ("golden", "holdings_resolved", "transactions", "account_map", "interac
 require_java()
 
 
-@pytest.fixture(scope="module")
-def spark() -> Iterator[object]:
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[1]").appName("savile-tests").config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "1").getOrCreate())
-    yield session
-    session.stop()
-
-
-def test_spark_computes_the_same_features_as_duckdb(spark, example_folder: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_spark_computes_the_same_features_as_duckdb(spark: Any, example_folder: Path, tmp_path: Path) -> None:
     workspace = init_workspace(tmp_path / "ws")  # the operational store does not matter here: SQLite only
     ingest(workspace, example_folder)
     resolve(workspace.store, workspace.analytics, ["core"])

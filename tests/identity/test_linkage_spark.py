@@ -11,7 +11,7 @@ from tests.spark import require_java
 require_java()
 
 
-def test_spark_backend_finds_the_same_people_as_duckdb(small_bank: Workspace) -> None:
+def test_spark_backend_finds_the_same_people_as_duckdb(small_bank: Workspace, spark: object) -> None:
     records = to_match_table([match_features(row) for row in load_records(small_bank.store)])
     on_duckdb = match_records(records)
     on_spark = match_records(records, backend=LinkageBackend("spark", "local[2]"))

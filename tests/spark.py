@@ -22,11 +22,9 @@ def spark() -> Iterator[Any]:
     """One Spark session per test process, with Splink's similarity UDFs: a JVM keeps the jars of
     its first session, so a session without them would break linkage on Spark run after it."""
     require_java()
-    from pyspark.sql import SparkSession
-    from splink.internals.spark.jar_location import similarity_jar_location
+    from savile.identity.linkage import spark_session
 
-    session = (SparkSession.builder.master("local[2]").appName("savile-tests").config("spark.jars", similarity_jar_location())
-               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "2").getOrCreate())
+    session = spark_session("local[2]")
+    session.conf.set("spark.sql.session.timeZone", "UTC")
     yield session
     session.stop()

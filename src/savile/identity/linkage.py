@@ -159,23 +159,30 @@ def _database(backend: LinkageBackend) -> Iterator[DatabaseAPI[Any]]:
         finally:
             connection.close()
         return
-    from pyspark.sql import SparkSession  # the optional ``spark`` extra
-    from splink.backends.spark import SparkAPI
-    from splink.internals.spark.jar_location import similarity_jar_location
+    from splink.backends.spark import SparkAPI  # the optional ``spark`` extra
 
-    # Splink's string-similarity functions are Scala UDFs shipped in its jar.
-    builder = (SparkSession.builder.master(backend.spark_master).appName("savile-linkage")
-               .config("spark.jars", similarity_jar_location()).config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false"))
-    if backend.spark_master.startswith("local"):
-        # Spark's 200 shuffle partitions are meant for a cluster; on one machine they make
-        # Splink's many small steps slow.
-        builder = builder.config("spark.sql.shuffle.partitions", str(LOCAL_SHUFFLE_PARTITIONS))
-    session = builder.getOrCreate()
+    session = spark_session(backend.spark_master)
     # Splink cuts the lineage of each step's table by writing it under the checkpoint folder.
     with tempfile.TemporaryDirectory(prefix="savile-linkage-") as scratch:
         session.sparkContext.setCheckpointDir(backend.spark_checkpoint_dir or scratch)
         yield SparkAPI(spark_session=session)
+
+
+def spark_session(master: str) -> Any:
+    """The Spark session linkage runs in (an existing one is reused). Start it here, before any
+    other Spark work in the process: a JVM keeps its first session's jars, and Splink's
+    string-similarity functions are Scala UDFs shipped in its jar."""
+    from pyspark.sql import SparkSession
+    from splink.internals.spark.jar_location import similarity_jar_location
+
+    builder = (SparkSession.builder.master(master).appName("savile-linkage")
+               .config("spark.jars", similarity_jar_location()).config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false"))
+    if master.startswith("local"):
+        # Spark's 200 shuffle partitions are meant for a cluster; on one machine they make
+        # Splink's many small steps slow.
+        builder = builder.config("spark.sql.shuffle.partitions", str(LOCAL_SHUFFLE_PARTITIONS))
+    return builder.getOrCreate()
 
 
 def _training_errors(backend: LinkageBackend) -> tuple[type[Exception], ...]:

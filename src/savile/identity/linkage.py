@@ -36,6 +36,18 @@ def _level(sql_condition: str, label: str) -> cll.CustomLevel:
     return cll.CustomLevel(sql_condition, label, base_dialect_str="duckdb")
 
 
+def _names_swapped() -> cll.CustomLevel:
+    # First and last name entered the other way round in one system (or one transliterated
+    # with the family name first): both comparisons see it, neither sees a different name.
+    # (Damerau-Levenshtein, not Jaro-Winkler: SQLGlot names the latter for Spark a function
+    # Spark lacks, while Splink's jar supplies the former.)
+    def close(one: str, other: str) -> str:
+        return (f'("{one}_key_l" = "{other}_key_r" '
+                f'OR damerau_levenshtein("{one}_latin_l", "{other}_latin_r") <= 1)')
+
+    return _level(f"{close('first', 'last')} AND {close('last', 'first')}", "first and last name swapped")
+
+
 def _first_name() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="first_name",
@@ -51,6 +63,7 @@ def _first_name() -> cl.CustomComparison:
                 '("first_is_initial_l" OR "first_is_initial_r") AND "first_initial_l" = "first_initial_r"',
                 "one side is only an initial, and it agrees",
             ),
+            _names_swapped(),
             cll.ElseLevel(),
         ],
     )
@@ -66,8 +79,18 @@ def _last_name() -> cl.CustomComparison:
             cll.JaroWinklerLevel("last_latin", 0.88),
             _level('("last_abjad_l" OR "last_abjad_r") AND damerau_levenshtein("last_key_l", "last_key_r") <= 1',
                             "Persian script, sounds one letter apart"),
+            _names_swapped(),
             cll.ElseLevel(),
         ],
+    )
+
+
+def _one_typo_apart(column: str) -> cl.CustomComparison:
+    # Identifiers keyed by hand: a slipped or swapped digit is still much likelier the same one.
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[cll.NullLevel(column), cll.ExactMatchLevel(column),
+                           cll.DamerauLevenshteinLevel(column, 1), cll.ElseLevel()],
     )
 
 
@@ -93,15 +116,16 @@ def settings() -> SettingsCreator:
             _birth_date(),
             cl.ExactMatch("email_key").configure(term_frequency_adjustments=True),
             cl.ExactMatch("phone").configure(term_frequency_adjustments=True),
-            cl.ExactMatch("postcode_key"),
+            _one_typo_apart("postcode_key"),
             cl.ExactMatch("address_key"),
-            cl.ExactMatch("national_id"),
+            _one_typo_apart("national_id"),
         ],
         blocking_rules_to_generate_predictions=[
             block_on("email_key"),
             block_on("phone"),
             block_on("national_id"),
             block_on("postcode_key", "last_key"),
+            block_on("postcode_key", "first_key"),  # a surname changed (marriage) or mistyped
             block_on("last_key", "birth_date"),
             block_on("first_key", "birth_date"),
             block_on("last_key", "first_initial", "house_number"),
@@ -215,9 +239,14 @@ def _train(linker: Linker, seed: int, errors: tuple[type[Exception], ...]) -> No
         steps.append((f"m by EM within blocks of {' + '.join(columns)}",
                       lambda rule=rule: linker.training.estimate_parameters_using_expectation_maximisation(rule)))
     for name, step in steps:
+        before = linker._settings_obj.core_model_settings.copy()  # noqa: SLF001
         try:
             step()
         except errors as error:
+            # Splink's EM session drops the blocked comparisons and sets the in-block prior on
+            # the linker's own model before it finds the block empty; a failed step must leave
+            # the model as it was (it had left FEBRL4 with a prior of 0.99).
+            linker._settings_obj.core_model_settings = before  # noqa: SLF001
             log.warning("linkage training step %r skipped: %s", name, str(error).splitlines()[0])
         if name == "prior":
             _keep_prior_inside(linker)

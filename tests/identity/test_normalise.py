@@ -15,6 +15,7 @@ from savile.identity import address_key, email_key, is_initial, name_forms, phon
         ("Niloufar", "نیلوفر"), ("Kuznetsov", "Kuznetzov"), ("Fedorov", "Фёдоров"), ("Yekaterina", "Ekaterina"),
         ("Yulia", "Юлия"), ("Sergei", "Sergey"), ("Ghasemi", "Qasemi"), ("Fatemeh", "Fatima"), ("Smith", "Smyth"),
         ("José", "Jose"), ("O'Brien", "OBrien"), ("ANNA-MARIA", "anna maria"),
+        ("Amir", "امیر"), ("Ebrahim", "ابراهیم"), ("Omid", "امید"), ("Sara", "سارا"),  # alef: a long a, or a first vowel
     ],
 )
 def test_phonetic_key_equal_across_scripts_and_spellings(one: str, other: str) -> None:

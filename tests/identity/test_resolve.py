@@ -166,9 +166,15 @@ def test_a_record_with_only_a_name_joins_the_one_customer_of_that_name() -> None
     daniel = _record(3, "Daniel", "Lewis", email="dl@example.com", birth_date=date(1986, 5, 19), postcode="E10 4NZ")
     other_daniel = _record(4, "Daniel", "Lewis", email="d.lewis@example.org", birth_date=date(1971, 2, 3), postcode="M1 1AA")
     app_daniel = _record(5, "Daniel", "Lewis")
-    matching = match_records(to_match_table([golnaz, app_only, daniel, other_daniel, app_daniel]))
-    assert sorted(matching.clusters) == [[1, 2], [3], [4], [5]]  # two Daniel Lewises: the app's stays alone
+    reza = _record(6, "Reza", "Ahmadi", phone="+447700900123", birth_date=date(1990, 3, 1), postcode="LS1 4AP")
+    app_reza = _record(7, "Reza", "Ahmadi", email="reza.app@example.net")  # an email no other record has
+    app_daniel_mail = _record(8, "Daniel", "Lewis", email="dl@example.com")  # one the first Daniel has
+    matching = match_records(to_match_table([golnaz, app_only, daniel, other_daniel, app_daniel, reza, app_reza]))
+    assert sorted(matching.clusters) == [[1, 2], [3], [4], [5], [6, 7]]  # two Daniel Lewises: the app's stays alone
     assert matching.evidence[frozenset((1, 2))].detail == "the only customer with this name"
+    assert matching.evidence[frozenset((6, 7))].detail == "the only customer with this name"
+    with_mail = match_records(to_match_table([daniel, other_daniel, app_daniel_mail]))
+    assert sorted(with_mail.clusters) == [[3, 8], [4]]  # joined by its email, not by the name
 
 
 @pytest.mark.parametrize(("one", "other"), [("Aleksandr", "Александр"), ("Bill", "William"), ("Mohammad", "محمد"), ("Sasha", "Alexander")])

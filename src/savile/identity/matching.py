@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,13 +81,17 @@ def match_records(records: pa.Table, must_link: Iterable[tuple[int, int]] = (), 
 
 
 IDENTIFYING = ("birth_date", "email_key", "phone", "national_id", "postcode_key", "address_key")
+CONTACTS = ("email_key", "phone")
 
 
 def _join_name_only_records(matching: Matching, by_id: dict[int, dict[str, Any]], apart: set[frozenset[int]]) -> None:
     """A record that carries nothing but a name (a channel sign-up with no contact details) joins
     the one customer of that name, when exactly one has it: a channel's users are the bank's
-    customers, so the only namesake is that person. With two namesakes, or another name-only
-    record of that name, nothing is joined: a wrong merge would show one person another's data."""
+    customers, so the only namesake is that person. An email or phone that no other record has
+    says nothing about who that is, so such a record counts as a name alone. With two
+    namesakes, or another name-only record of that name, nothing is joined: a wrong merge would
+    show one person another's data."""
+    seen = Counter((field, record[field]) for record in by_id.values() for field in CONTACTS if record[field])
     index = {uid: number for number, members in enumerate(matching.clusters) for uid in members}
     by_surname: dict[str, set[int]] = {}
     for uid, record in by_id.items():
@@ -95,7 +100,7 @@ def _join_name_only_records(matching: Matching, by_id: dict[int, dict[str, Any]]
     joins: list[tuple[int, int, int]] = []  # (record, cluster, namesake in it)
     for uid in sorted(by_id):
         record = by_id[uid]
-        if len(matching.clusters[index[uid]]) > 1 or not name_only(record) or not record["first_key"]:
+        if len(matching.clusters[index[uid]]) > 1 or not name_only(record, seen) or not record["first_key"]:
             continue
         namesakes = []
         for number in sorted(by_surname.get(record["last_key"], set()) - {index[uid]}):
@@ -117,8 +122,14 @@ def _join_name_only_records(matching: Matching, by_id: dict[int, dict[str, Any]]
     matching.clusters = [sorted(members) for members in matching.clusters if members]
 
 
-def name_only(record: dict[str, Any]) -> bool:
-    return not any(record.get(field) for field in IDENTIFYING)
+def name_only(record: dict[str, Any], contacts_seen: Counter[tuple[str, Any]] | None = None) -> bool:
+    """Nothing but a name; with ``contacts_seen``, contact details that no other record shares
+    count as nothing too."""
+    for field in IDENTIFYING:
+        value = record.get(field)
+        if value and not (field in CONTACTS and contacts_seen is not None and contacts_seen[(field, value)] <= 1):
+            return False
+    return True
 
 
 def same_name(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -17,8 +17,9 @@ from importlib import resources
 from anyascii import anyascii
 from nicknames import NickNamer
 
-# Persian pronunciation of letters anyascii reads as Arabic (ض is z in Persian, not d).
-_PERSIAN = str.maketrans({"ض": "z", "ظ": "z", "ذ": "z", "ث": "s", "ص": "s", "ح": "h", "ع": "", "ق": "gh", "غ": "gh",
+# Persian pronunciation of letters anyascii reads as Arabic (ض is z in Persian, not d). Alef,
+# which anyascii drops, is a long a, and the vowel a name begins with (امیر Amir, ابراهیم Ebrahim).
+_PERSIAN = str.maketrans({"ا": "a", "ض": "z", "ظ": "z", "ذ": "z", "ث": "s", "ص": "s", "ح": "h", "ع": "", "ق": "gh", "غ": "gh",
                           "ي": "y", "ك": "k", "ة": "h", "\u200c": ""})
 _VAV_CONSONANT = re.compile(r"(?:(?<=\s)|^)و|و(?=[اوی])")
 _AYN_START = re.compile(r"(?:(?<=\s)|^)ع")

@@ -115,7 +115,7 @@ class DecisionService:
 def resolve_customer(store: SqlStore, *, customer_id: str | None = None, source: str | None = None,
                      source_customer_id: str | None = None) -> str:
     """The active golden id for a golden id or a source record, following merges."""
-    with store.begin() as connection:
+    with store.reading() as connection:
         if customer_id is None:
             customer_id = connection.execute(sa.select(customer_links.c.customer_id).where(
                 customer_links.c.source == source, customer_links.c.source_customer_id == source_customer_id)).scalar()

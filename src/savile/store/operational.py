@@ -38,6 +38,15 @@ class SqlStore:
         except sa.exc.OperationalError as error:
             raise StoreError(f"The operational store at {self.safe_url} failed: {error.orig}. Is the database reachable?") from error
 
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads only: nothing to commit (a commit is a disk flush on SQLite)."""
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except sa.exc.OperationalError as error:
+            raise StoreError(f"The operational store at {self.safe_url} failed: {error.orig}. Is the database reachable?") from error
+
     @property
     def safe_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)

@@ -36,39 +36,41 @@ PRODUCTS = [("CURR", "Current account", "current_account", 0, 80), ("SAVE", "Sav
 
 
 def fill(workspace: Path, customers: int) -> list[str]:
+    """The rows a decision reads, through SQLAlchemy Core so the same fill runs on SQLite or on
+    PostgreSQL (``SAVILE_DATABASE_URL``)."""
+    from savile.store.tables import consents, customer_links, customers as customers_table, feature_snapshots, holdings, products
     from savile.workspace import init_workspace
 
     opened = init_workspace(workspace)
-    now = datetime.now(timezone.utc).isoformat(sep=" ")
+    now = datetime.now(timezone.utc)
     rng = random.Random(1)
     ids = [f"c{i:07d}" for i in range(customers)]
-    raw = opened.store.engine.raw_connection()
-    cursor = raw.cursor()
-    cursor.executemany("INSERT INTO products (product_code, name, category, is_credit, annual_value) VALUES (?,?,?,?,?)",
-                       [(c, n, k, credit, str(v)) for c, n, k, credit, v in PRODUCTS])
+    with opened.store.begin() as connection:
+        connection.execute(products.insert(), [{"product_code": c, "name": n, "category": k, "is_credit": bool(credit), "annual_value": v}
+                                               for c, n, k, credit, v in PRODUCTS])
     for start in range(0, customers, 50_000):
         chunk = ids[start : start + 50_000]
-        cursor.executemany("INSERT INTO customers (customer_id, status, first_name, last_name, birth_date, language, email, record_count, "
-                           "created_at, updated_at) VALUES (?, 'active', 'Alex', 'Doe', ?, ?, 'a@example.org', 1, ?, ?)",
-                           [(c, date(1950 + rng.randrange(55), 1 + rng.randrange(12), 1).isoformat(), rng.choice(["en", "en", "ru", "fa"]),
-                             now, now) for c in chunk])
-        cursor.executemany("INSERT INTO customer_links (source, source_customer_id, customer_id, method, linked_at) "
-                           "VALUES ('core', ?, ?, 'single', ?)", [(c, c, now) for c in chunk])
-        cursor.executemany("INSERT INTO holdings (account_id, source, source_customer_id, product_code, opened_at) VALUES (?, 'core', ?, ?, '2020-01-01')",
-                           [(f"{c}-{p}", c, p) for c in chunk for p in ("CURR",) + (("SAVE",) if rng.random() < 0.4 else ())])
-        cursor.executemany("INSERT INTO consents (record_key, source, source_customer_id, purpose, channel, granted, recorded_at) "
-                           "VALUES (?, 'core', ?, ?, ?, ?, ?)",
-                           [(f"{c}|{purpose}|{channel}", c, purpose, channel, int(rng.random() < 0.8), now)
-                            for c in chunk for purpose, channel in (("marketing", "in_app"), ("marketing", "email"), ("profiling", None))])
-        cursor.executemany("INSERT INTO feature_snapshots (customer_id, as_of, features, segment, computed_at, scores, reasons, flags, model_version) "
-                           "VALUES (?, '2026-10-31', ?, 'segment 1', ?, ?, ?, ?, 'bench')",
-                           [(c, json.dumps({"age_years": 30, "txn_count_30d": rng.randrange(80), "tenure_days": 900}), now,
-                             json.dumps({p[0]: round(rng.random() / 10, 4) for p in PRODUCTS}), json.dumps({"SAVE": "txn_count_30d=12"}),
-                             json.dumps({"financial_difficulty": rng.random() < 0.03}))
-                            for c in chunk])
-        raw.commit()
+        with opened.store.begin() as connection:
+            connection.execute(customers_table.insert(), [
+                {"customer_id": c, "status": "active", "first_name": "Alex", "last_name": "Doe",
+                 "birth_date": date(1950 + rng.randrange(55), 1 + rng.randrange(12), 1), "language": rng.choice(["en", "en", "ru", "fa"]),
+                 "email": "a@example.org", "record_count": 1, "created_at": now, "updated_at": now} for c in chunk])
+            connection.execute(customer_links.insert(), [
+                {"source": "core", "source_customer_id": c, "customer_id": c, "method": "single", "linked_at": now} for c in chunk])
+            connection.execute(holdings.insert(), [
+                {"account_id": f"{c}-{p}", "source": "core", "source_customer_id": c, "product_code": p, "opened_at": date(2020, 1, 1)}
+                for c in chunk for p in ("CURR",) + (("SAVE",) if rng.random() < 0.4 else ())])
+            connection.execute(consents.insert(), [
+                {"record_key": f"{c}|{purpose}|{channel}", "source": "core", "source_customer_id": c, "purpose": purpose,
+                 "channel": channel, "granted": rng.random() < 0.8, "recorded_at": now}
+                for c in chunk for purpose, channel in (("marketing", "in_app"), ("marketing", "email"), ("profiling", None))])
+            connection.execute(feature_snapshots.insert(), [
+                {"customer_id": c, "as_of": date(2026, 10, 31), "features": {"age_years": 30, "txn_count_30d": rng.randrange(80), "tenure_days": 900},
+                 "segment": "segment 1", "computed_at": now, "scores": {p[0]: round(rng.random() / 10, 4) for p in PRODUCTS},
+                 "reasons": {"SAVE": "txn_count_30d=12"}, "flags": {"financial_difficulty": rng.random() < 0.03}, "model_version": "bench"}
+                for c in chunk])
         print(f"  filled {start + len(chunk):,} customers", flush=True)
-    raw.close()
+    opened.store.refresh_statistics()
     opened.close()
     return ids
 

@@ -81,3 +81,13 @@ def test_store_reports_an_unreachable_database_clearly() -> None:
     with pytest.raises(StoreError, match="Is the database reachable"):
         with store.begin() as connection:
             connection.execute(sa.text("SELECT 1"))
+
+
+def test_store_statistics_are_refreshed_after_a_bulk_load(store: SqlStore) -> None:
+    sink = OperationalSink(store, customer_records, ("source", "source_customer_id"), "updated_at")
+    sink.write([_customer(f"C{i}", T0) for i in range(300)])
+    store.refresh_statistics()
+    if store.dialect == "postgresql":  # the planner's row estimate, which ANALYZE sets
+        with store.begin() as connection:
+            estimate = connection.execute(sa.text("SELECT reltuples FROM pg_class WHERE oid = 'customer_records'::regclass")).scalar()
+        assert estimate == 300

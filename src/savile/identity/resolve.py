@@ -61,6 +61,7 @@ def resolve(store: SqlStore, analytics: DuckDBAnalyticalStore | None, trust: Seq
         rebuild_identifiers(connection, analytics, now)
         if analytics is not None:
             publish_crosswalk(connection, analytics)
+    store.refresh_statistics()
     kinds = [change.kind for change in assignment.changes]
     return ResolveSummary(len(key_of), len(clusters), kinds.count("created"), kinds.count("merged"), kinds.count("split"),
                           kinds.count("joined"))

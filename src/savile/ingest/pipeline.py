@@ -95,6 +95,7 @@ class Ingestor:
                 sa.update(ingest_runs).where(ingest_runs.c.run_id == report.run_id)
                 .values(finished_at=datetime.now(timezone.utc), report=report.to_dict())
             )
+        self.store.refresh_statistics()
         return report
 
     def _ingest_file(self, validator: duckdb.DuckDBPyConnection, table_name: str, path: Path, report: IngestReport) -> None:

@@ -47,6 +47,18 @@ class SqlStore:
         except sa.exc.OperationalError as error:
             raise StoreError(f"The operational store at {self.safe_url} failed: {error.orig}. Is the database reachable?") from error
 
+    def refresh_statistics(self) -> None:
+        """Let the query planner see the tables as they are after a bulk load. Without it a
+        freshly loaded PostgreSQL joined consents to links by scanning a million rows: 150 ms
+        per decision instead of 0.5 ms, until autovacuum got round to it."""
+        from savile.store.tables import metadata
+
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if self.dialect == "postgresql":
+                connection.exec_driver_sql("ANALYZE " + ", ".join(metadata.tables))  # Savile's tables, in this schema
+            else:
+                connection.exec_driver_sql("PRAGMA optimize")
+
     @property
     def safe_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)

@@ -32,18 +32,19 @@ class SqlStore:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A connection inside one transaction, committed on success."""
-        try:
-            with self.engine.begin() as connection:
-                yield connection
-        except sa.exc.OperationalError as error:
-            raise StoreError(f"The operational store at {self.safe_url} failed: {error.orig}. Is the database reachable?") from error
+        with self._failures_explained(), self.engine.begin() as connection:
+            yield connection
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A connection for reads only: nothing to commit (a commit is a disk flush on SQLite)."""
+        with self._failures_explained(), self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def _failures_explained(self) -> Iterator[None]:
         try:
-            with self.engine.connect() as connection:
-                yield connection
+            yield
         except sa.exc.OperationalError as error:
             raise StoreError(f"The operational store at {self.safe_url} failed: {error.orig}. Is the database reachable?") from error
 

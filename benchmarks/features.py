@@ -1,9 +1,15 @@
 """Feature pipeline speed: seconds per as-of date on a synthetic bank.
 
     python benchmarks/features.py --customers 10000 --months 12 --dates 3
+    python benchmarks/features.py --customers 10000 --copies 100 --dates 1   # 1,000,000 customers
 
 Builds the bank (synthesise, ingest, resolve; not timed), then computes every feature for the
 last ``--dates`` month ends and prints the seconds each took and the rows read.
+
+``--copies N`` measures a bank N times larger without synthesising it: the feature query's five
+inputs (golden customers, resolved holdings, account map, transactions, resolved interactions)
+are copied N times into a DuckDB file of their own, each copy's customer, account and event ids
+suffixed, and the very same query runs there under the workspace's DuckDB memory limit.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from savile.features import FeatureBuilder
@@ -28,6 +34,7 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--dates", type=int, default=3)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--copies", type=int, default=1, help="measure on this many copies of the bank (see above)")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="savile-features-"))
     started = time.perf_counter()
@@ -42,6 +49,12 @@ def main() -> None:
     print(f"{args.customers:,} people, {transactions:,} transactions, {interactions:,} interactions")
     builder = FeatureBuilder(workspace.store, workspace.analytics)
     first_of_newest_month = newest.replace(day=1)
+    if args.copies > 1:
+        limit = workspace.settings.duckdb_memory_limit
+        workspace.close()  # the copies read its DuckDB file
+        run_on_copies(builder, root, limit, args.copies, [add_months(first_of_newest_month, -back) - timedelta(days=1)
+                                                          for back in range(args.dates - 1, -1, -1)])
+        return
     for back in range(args.dates - 1, -1, -1):  # the month ends before the newest transaction, oldest first
         as_of = add_months(first_of_newest_month, -back) - timedelta(days=1)
         started = time.perf_counter()
@@ -49,6 +62,32 @@ def main() -> None:
         print(f"as of {as_of}: {features.table.num_rows:,} customers × {features.table.num_columns - 1} features "
               f"in {time.perf_counter() - started:.1f}s")
     workspace.close()
+
+
+# The query's inputs and the ids each copy must make its own.
+COPIED = {"golden": ["customer_id"], "holdings_resolved": ["customer_id"], "account_map": ["account_id", "customer_id"],
+          "transactions": ["transaction_id", "account_id"], "interactions_resolved": ["event_id", "customer_id"]}
+
+
+def run_on_copies(builder: FeatureBuilder, root: Path, memory_limit: str, copies: int, dates: list[date]) -> None:
+    import duckdb
+
+    from savile.features.pipeline import _bind
+
+    started = time.perf_counter()
+    connection = duckdb.connect(str(root / "copies.duckdb"))
+    connection.execute(f"SET memory_limit = '{memory_limit}'")
+    connection.execute(f"ATTACH '{root / 'ws' / 'analytics.duckdb'}' AS bank (READ_ONLY)")
+    for name, ids in COPIED.items():
+        renamed = ", ".join(f"{column} || '~' || copy AS {column}" for column in ids)
+        connection.execute(f"CREATE TABLE {name} AS SELECT * REPLACE ({renamed}) FROM bank.{name}, range({copies}) AS copies(copy)")
+    customers, transactions = connection.sql("SELECT (SELECT count(*) FROM golden), (SELECT count(*) FROM transactions)").fetchall()[0]
+    print(f"{copies} copies: {customers:,} customers, {transactions:,} transactions, written in {time.perf_counter() - started:.0f}s")
+    for as_of in dates:
+        started = time.perf_counter()
+        rows = connection.sql(_bind(builder._query(), as_of)).to_arrow_table()  # noqa: SLF001 - the builder's own query
+        print(f"as of {as_of}: {rows.num_rows:,} customers × {rows.num_columns - 1} features in {time.perf_counter() - started:.1f}s")
+    connection.close()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ last ``--dates`` month ends and prints the seconds each took and the rows read.
 ``--copies N`` measures a bank N times larger without synthesising it: the feature query's five
 inputs (golden customers, resolved holdings, account map, transactions, resolved interactions)
 are copied N times into a DuckDB file of their own, each copy's customer, account and event ids
-suffixed, and the very same query runs there under the workspace's DuckDB memory limit.
+suffixed, and the very same builder runs there (in passes of customers, as in production) under
+the workspace's DuckDB memory limit.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from savile.features import FeatureBuilder
 from savile.features.pipeline import add_months
 from savile.identity import resolve
 from savile.ingest import Ingestor
+from savile.store.analytical import DuckDBAnalyticalStore
 from savile.synth import synthesize
 from savile.workspace import init_workspace
 
@@ -70,24 +72,20 @@ COPIED = {"golden": ["customer_id"], "holdings_resolved": ["customer_id"], "acco
 
 
 def run_on_copies(builder: FeatureBuilder, root: Path, memory_limit: str, copies: int, dates: list[date]) -> None:
-    import duckdb
-
-    from savile.features.pipeline import _bind
-
     started = time.perf_counter()
-    connection = duckdb.connect(str(root / "copies.duckdb"))
-    connection.execute(f"SET memory_limit = '{memory_limit}'")
+    builder.analytics = DuckDBAnalyticalStore(root / "copies.duckdb", memory_limit)  # the builder now reads the copies
+    connection = builder.analytics.connection
     connection.execute(f"ATTACH '{root / 'ws' / 'analytics.duckdb'}' AS bank (READ_ONLY)")
     for name, ids in COPIED.items():
         renamed = ", ".join(f"{column} || '~' || copy AS {column}" for column in ids)
-        connection.execute(f"CREATE TABLE {name} AS SELECT * REPLACE ({renamed}) FROM bank.{name}, range({copies}) AS copies(copy)")
+        connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * REPLACE ({renamed}) FROM bank.{name}, range({copies}) AS copies(copy)")
     customers, transactions = connection.sql("SELECT (SELECT count(*) FROM golden), (SELECT count(*) FROM transactions)").fetchall()[0]
     print(f"{copies} copies: {customers:,} customers, {transactions:,} transactions, written in {time.perf_counter() - started:.0f}s")
     for as_of in dates:
         started = time.perf_counter()
-        rows = connection.sql(_bind(builder._query(), as_of)).to_arrow_table()  # noqa: SLF001 - the builder's own query
+        rows = builder.features_as_of(as_of).table
         print(f"as of {as_of}: {rows.num_rows:,} customers × {rows.num_columns - 1} features in {time.perf_counter() - started:.1f}s")
-    connection.close()
+    builder.analytics.close()
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from savile.workspace import Workspace
 from tests.ingest.helpers import ingest, write
 
 AS_OF = date(2026, 2, 28)
+SMALL_BANK_AS_OF = date(2026, 9, 30)  # inside the small bank's six months, with history behind it
 
 
 def test_a_system_that_first_knows_the_customer_later_changes_nothing_before(workspace: Workspace, example_folder: Path,
@@ -53,3 +54,10 @@ def test_age_counts_whole_years_lived(workspace: Workspace, example_folder: Path
     assert age(date(2026, 3, 8)) == 41  # born 1984-03-09: the day before the birthday
     assert age(date(2026, 3, 9)) == 42
     assert age(date(2025, 12, 31)) == 41
+
+
+def test_features_computed_in_slices_of_customers_equal_one_pass(small_bank: Workspace) -> None:
+    whole = FeatureBuilder(small_bank.store, small_bank.analytics).features_as_of(SMALL_BANK_AS_OF).table
+    sliced = FeatureBuilder(small_bank.store, small_bank.analytics, customers_per_pass=37).features_as_of(SMALL_BANK_AS_OF).table
+    assert whole.num_rows > 37 * 3
+    assert sliced.equals(whole)

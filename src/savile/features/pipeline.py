@@ -8,6 +8,7 @@ latest known; the contract does not date them.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -60,12 +61,16 @@ class FeatureSet:
         return np.column_stack(columns) if columns else np.zeros((self.table.num_rows, 0))
 
 
+CUSTOMERS_PER_PASS = 100_000  # customers whose features one query computes (bounds DuckDB's memory)
+
+
 class FeatureBuilder:
     """Pushes golden customers and resolved holdings to DuckDB once, then computes features for
     any number of dates with set-based SQL (no per-customer Python)."""
 
-    def __init__(self, store: SqlStore, analytics: DuckDBAnalyticalStore) -> None:
+    def __init__(self, store: SqlStore, analytics: DuckDBAnalyticalStore, customers_per_pass: int = CUSTOMERS_PER_PASS) -> None:
         self.store, self.analytics = store, analytics
+        self.customers_per_pass = customers_per_pass
         with store.begin() as connection:
             self.products = [dict(r) for r in connection.execute(sa.select(products).order_by(products.c.product_code)).mappings()]
             golden = connection.execute(sa.select(
@@ -91,9 +96,21 @@ class FeatureBuilder:
                 + [f for f, source, _ in self._products if source == "i"] + [f for f, _ in self._mix])
 
     def features_as_of(self, as_of: date) -> FeatureSet:
+        """Every feature of every customer, one pass per ``customers_per_pass`` customers (in id
+        order, so the passes join up sorted): DuckDB's wide aggregates for a million customers at
+        once outgrew its memory limit, a slice of them does not."""
         sql = self._query()
-        table = self.analytics.connection.sql(_bind(sql, as_of)).to_arrow_table()
-        return FeatureSet(as_of, table)
+        tables = [self.analytics.connection.sql(_bind(_within(sql, low, high), as_of)).to_arrow_table()
+                  for low, high in self._passes()]
+        return FeatureSet(as_of, pa.concat_tables(tables) if len(tables) > 1 else tables[0])
+
+    def _passes(self) -> list[tuple[str | None, str | None]]:
+        """Customer id ranges [low, high) of at most ``customers_per_pass`` golden customers each."""
+        edges = [row[0] for row in self.analytics.connection.sql(f"""
+            SELECT customer_id FROM (SELECT customer_id, row_number() OVER (ORDER BY customer_id) - 1 AS n FROM golden)
+            WHERE n > 0 AND n % {int(self.customers_per_pass)} = 0 ORDER BY customer_id""").fetchall()]
+        bounds: list[str | None] = [None, *edges, None]
+        return list(itertools.pairwise(bounds))
 
     def spark_sql(self, as_of: date) -> str:
         """The same features as Spark SQL, translated by SQLGlot, for a bank that outgrows one
@@ -164,6 +181,23 @@ class FeatureBuilder:
     def _publish(self, name: str, rows: list, schema: dict[str, pa.DataType]) -> None:  # type: ignore[type-arg]
         table = pa.table({column: pa.array([_plain(row[column]) for row in rows], kind) for column, kind in schema.items()})
         self.analytics.replace_table(name, table)
+
+
+# The query's inputs keyed by customer: a pass shadows each with its slice (a CTE of the same
+# name wins over the table). Transactions follow through the account map they are joined to.
+_BY_CUSTOMER = ("golden", "holdings_resolved", "account_map", "interactions_resolved")
+
+
+def _within(sql: str, low: str | None, high: str | None) -> str:
+    if low is None and high is None:
+        return sql
+    quoted = lambda text: "'" + text.replace("'", "''") + "'"  # noqa: E731
+    bounds = [f"customer_id >= {quoted(low)}"] if low is not None else []
+    bounds += [f"customer_id < {quoted(high)}"] if high is not None else []
+    where = " AND ".join(bounds)
+    slices = ", ".join(f"{name} AS (SELECT * FROM main.{name} WHERE {where})" for name in _BY_CUSTOMER)
+    head, rest = sql.split("WITH", 1)
+    return f"{head}WITH {slices},{rest}"
 
 
 def _aggregates(features: list[tuple[Feature, str]]) -> str:

@@ -84,15 +84,18 @@ class KeyChecker:
         self._cache: dict[str, tuple[float, Caller]] = {}
 
     def __call__(self, authorization: str | None) -> Caller:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise AuthenticationError("Send the API key as 'Authorization: Bearer sav_...'. Create one with: savile apikey create --role ROLE")
-        cached = self._cache.get(token)
-        if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
-            return cached[1]
+        cached = self.cached(authorization)
+        if cached is not None:
+            return cached
+        token = _bearer(authorization)
         caller = self._verify(token)
         self._cache[token] = (time.monotonic(), caller)
         return caller
+
+    def cached(self, authorization: str | None) -> Caller | None:
+        """The caller for a key checked less than ``CACHE_SECONDS`` ago, without the database."""
+        cached = self._cache.get(_bearer(authorization))
+        return cached[1] if cached and time.monotonic() - cached[0] < CACHE_SECONDS else None
 
     def _verify(self, token: str) -> Caller:
         parts = token.split("_", 2)
@@ -103,6 +106,13 @@ class KeyChecker:
         if row is None or row["revoked_at"] is not None or not hmac.compare_digest(row["secret_hash"], _digest(parts[2])):
             raise AuthenticationError("Unknown or revoked API key.")
         return Caller(row["key_id"], row["role"], row["name"], row["customer_id"])
+
+
+def _bearer(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise AuthenticationError("Send the API key as 'Authorization: Bearer sav_...'. Create one with: savile apikey create --role ROLE")
+    return token
 
 
 def require(caller: Caller, permission: str) -> None:

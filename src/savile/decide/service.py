@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -31,9 +30,6 @@ class DecisionService:
     def __init__(self, store: SqlStore, catalogue: Catalogue, policy: DecisionPolicy) -> None:
         self.store = store
         self.policy = policy
-        # SQLite has one writer: threads queue here instead of in SQLite's busy handler, whose
-        # sleeps made the tail hundreds of milliseconds. PostgreSQL locks per customer row.
-        self._writer = threading.RLock() if store.dialect == "sqlite" else contextlib.nullcontext()
         self.use(catalogue)
 
     def use(self, catalogue: Catalogue) -> None:
@@ -52,8 +48,8 @@ class DecisionService:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[sa.Connection]:
-        """A write transaction, queued in-process on SQLite (see ``__init__``)."""
-        with self._writer, self.store.begin() as connection:
+        """A write transaction, queued for SQLite's one writer (``SqlStore.writer``)."""
+        with self.store.writer(), self.store.begin() as connection:
             yield connection
 
     def decide_in(self, connection: sa.Connection, request: DecisionRequest, actor: str, mode: str = "online",
@@ -95,7 +91,7 @@ class DecisionService:
         return written
 
     def _outbound_chunk(self, chunk: list[str], channel: str, now: datetime, actor: str) -> list[Decision]:
-        with self._writer, self.store.begin() as connection:
+        with self.store.writer(), self.store.begin() as connection:
             lock_customers(connection, chunk, now)
             states = load_states(connection, chunk)
             made = []

@@ -96,3 +96,26 @@ def test_outbound_writes_the_contract_file_once_per_customer_with_something_to_s
     by_customer = {r[0]: r for r in rows}
     assert "c2" not in by_customer or not engine.catalogue.by_id[by_customer["c2"][1]].is_marketing
     assert by_customer["c1"][2] in ("", "SAVE", "CARD", "LOAN")
+
+
+def test_a_decision_that_lands_while_another_is_made_makes_that_one_decide_again(store: SqlStore, monkeypatch) -> None:
+    engine = service(store, DecisionPolicy(channel_caps={"email": 1}, overall_cap=50))
+    add_customer(store, "c1", held=("CURR",), grants={("marketing", "email"): True, ("profiling", None): True})
+    import savile.decide.service as module
+
+    read, interloped = module.load_states, []
+
+    def read_then_interlope(connection, customer_ids):  # noqa: ANN001, ANN202
+        states = read(connection, customer_ids)
+        if not interloped:  # between the first decision's read and its write, another one lands
+            interloped.append(None)
+            interloped[0] = engine.decide(DecisionRequest("c1", "email", NOW, limit=1, seed=2))
+        return states
+
+    monkeypatch.setattr(module, "load_states", read_then_interlope)
+    late = engine.decide(DecisionRequest("c1", "email", NOW, limit=1, seed=1))
+    marketing = lambda made: [a.action_id for a in made.actions if engine.catalogue.by_id[a.action_id].is_marketing]  # noqa: E731
+    assert len(marketing(interloped[0])) == 1
+    assert marketing(late) == []  # decided again on the state with the other's contact: the cap of one is used
+    trace = engine.trace(late.decision_id)
+    assert any(c["reason"] for c in trace["candidates"] if c["status"] == "dropped")

@@ -22,6 +22,14 @@ def lock_customers(connection: sa.Connection, customer_ids: list[str], now: date
                        [{"customer_id": c, "decisions": 1, "last_decided_at": now} for c in sorted(customer_ids)])
 
 
+def decisions_made(connection: sa.Connection, customer_id: str) -> int:
+    """How many decisions the customer has had (their counter row, locked or not)."""
+    return connection.execute(_COUNT, {"customer_id": customer_id}).scalar() or 0
+
+
+_COUNT = sa.select(contact_counters.c.decisions).where(contact_counters.c.customer_id == sa.bindparam("customer_id"))
+
+
 @lru_cache(maxsize=2)
 def _counter_upsert(dialect: str):  # noqa: ANN202 — built once per dialect, bound per call (no recompiling on the hot path)
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(contact_counters)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from savile.decide.actions import Product
 from savile.decide.catalogue import Catalogue, load_catalogue
 from savile.decide.engine import Decision, DecisionRequest, decide
-from savile.decide.log import append, lock_customers, read_decision
+from savile.decide.log import append, decisions_made, lock_customers, read_decision
 from savile.decide.policy import DecisionPolicy
 from savile.decide.state import CustomerState, load_states
 from savile.exceptions import NotFoundError
@@ -42,9 +42,32 @@ class DecisionService:
         return cls(store, load_catalogue(catalogue_folder, load_products(store), features), policy)
 
     def decide(self, request: DecisionRequest, actor: str = "cli") -> Decision:
-        """One decision, logged; concurrent decisions for the same customer are serialised."""
+        """One decision, logged; concurrent decisions for the same customer are serialised.
+
+        Optimistic: the state is read and the decision made outside the writer's queue, then
+        written under the customer's lock only if no other decision for them landed in between
+        (their decision count is the version); if one did, it is decided again under the lock.
+        On SQLite's one writer, the queue then holds only the writes and the commit, not the
+        reads and the engine (two server processes were capped by the whole decision queueing)."""
+        catalogue, marketing = self.catalogue, self._marketing
+        with self.store.reading() as connection:
+            state = load_states(connection, [request.customer_id]).get(request.customer_id)
+        if state is None:
+            raise NotFoundError(f"No active customer {request.customer_id}.")
+        decision = self._decision(request, state, catalogue)
         with self.writing() as connection:
-            return self.decide_in(connection, request, actor)
+            lock_customers(connection, [request.customer_id], request.now)
+            if decisions_made(connection, request.customer_id) != state.decisions_made + 1:  # another landed meanwhile
+                state = load_states(connection, [request.customer_id]).get(request.customer_id)
+                if state is None:
+                    raise NotFoundError(f"No active customer {request.customer_id}.")
+                decision = self._decision(request, state, catalogue)
+            append(connection, [decision], "online", actor, marketing)
+        return decision
+
+    def _decision(self, request: DecisionRequest, state: CustomerState, catalogue: Catalogue) -> Decision:
+        seed = request.seed if request.seed is not None else uuid.uuid4().int % 2**32
+        return decide(str(uuid.uuid4()), state, replace(request, seed=seed), catalogue, self.policy)
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[sa.Connection]:
@@ -62,8 +85,7 @@ class DecisionService:
             state = load_states(connection, [request.customer_id]).get(request.customer_id)
         if state is None:
             raise NotFoundError(f"No active customer {request.customer_id}.")
-        seed = request.seed if request.seed is not None else uuid.uuid4().int % 2**32
-        decision = decide(str(uuid.uuid4()), state, replace(request, seed=seed), catalogue, self.policy)
+        decision = self._decision(request, state, catalogue)
         append(connection, [decision], mode, actor, marketing)
         return decision
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from savile.features.catalogue import slugs
 from savile.identity._queries import linked_on
-from savile.store.tables import consents, contacts, customer_links, customers, feature_snapshots, holdings, live_profiles, preferences
+from savile.store.tables import consents, contact_counters, contacts, customer_links, customers, feature_snapshots, holdings, live_profiles, preferences
 
 CONTACT_HISTORY = 500  # newest contacts per customer the engine reads (caps, cooldowns, impressions)
 GOLDEN_ATTRIBUTES = ("first_name", "last_name", "birth_date", "gender", "email", "phone", "city", "postcode", "country",
@@ -48,6 +48,7 @@ class CustomerState:
     model_version: str | None = None
     as_of: date | None = None
     live: dict[str, Any] = field(default_factory=dict)  # the live profile: what events said since the snapshot
+    decisions_made: int = 0  # the customer's decision count when read: a decision made meanwhile changes it
 
     def granted(self, purpose: str, channel: str | None) -> bool:
         """The newest of the channel's own record and the every-channel record decides; no record = not granted."""
@@ -79,12 +80,13 @@ class CustomerState:
 _IDS = sa.bindparam("ids", expanding=True)
 _SNAPSHOT = "snapshot_"
 _LIVE = "live_"
-# The golden record with its feature snapshot and live profile, one row per customer.
+# The golden record with its feature snapshot, live profile and decision count, one row per customer.
 _PROFILES = (
     sa.select(customers, *[c.label(_SNAPSHOT + c.name) for c in feature_snapshots.c],
-              *[c.label(_LIVE + c.name) for c in live_profiles.c])
+              *[c.label(_LIVE + c.name) for c in live_profiles.c], contact_counters.c.decisions.label("decisions_made"))
     .outerjoin(feature_snapshots, feature_snapshots.c.customer_id == customers.c.customer_id)
     .outerjoin(live_profiles, live_profiles.c.customer_id == customers.c.customer_id)
+    .outerjoin(contact_counters, contact_counters.c.customer_id == customers.c.customer_id)
     .where(customers.c.customer_id.in_(_IDS), customers.c.status == "active")
 )
 # Consents from every source, the preference centre's choices, and what is held, as one list.
@@ -106,7 +108,8 @@ def load_states(connection: sa.Connection, customer_ids: list[str]) -> dict[str,
     """The state of every active customer in ``customer_ids`` (missing or merged ids are left out)."""
     states = {}
     for row in connection.execute(_PROFILES, {"ids": list(customer_ids)}).mappings():
-        state = CustomerState(row["customer_id"], {k: _plain(row[k]) for k in GOLDEN_ATTRIBUTES if row[k] is not None})
+        state = CustomerState(row["customer_id"], {k: _plain(row[k]) for k in GOLDEN_ATTRIBUTES if row[k] is not None},
+                              decisions_made=row["decisions_made"] or 0)
         if row[_SNAPSHOT + "customer_id"] is not None:
             state.features, state.segment, state.as_of = row[_SNAPSHOT + "features"] or {}, row[_SNAPSHOT + "segment"], row[_SNAPSHOT + "as_of"]
             state.scores, state.reasons = row[_SNAPSHOT + "scores"] or {}, row[_SNAPSHOT + "reasons"] or {}

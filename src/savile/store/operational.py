@@ -40,13 +40,13 @@ class SqlStore:
         lock beside the database. A blocked ``flock`` wakes the moment the holder lets go, where
         SQLite's busy handler sleeps on a schedule of up to 100 ms (two server processes had a
         p99 of a second). PostgreSQL needs neither: it locks rows."""
-        if self._lock_file is None:
+        if self.dialect != "sqlite":
             yield
             return
         with self._threads:
             self._held += 1
             try:
-                if self._held > 1:
+                if self._held > 1 or self._lock_file is None:  # nested, or a database no other process opens
                     yield
                     return
                 with open(self._lock_file, "a") as handle:  # noqa: PTH123 — the descriptor is the lock

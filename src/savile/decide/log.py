@@ -22,12 +22,10 @@ def lock_customers(connection: sa.Connection, customer_ids: list[str], now: date
                        [{"customer_id": c, "decisions": 1, "last_decided_at": now} for c in sorted(customer_ids)])
 
 
-def decisions_made(connection: sa.Connection, customer_id: str) -> int:
-    """How many decisions the customer has had (their counter row, locked or not)."""
-    return connection.execute(_COUNT, {"customer_id": customer_id}).scalar() or 0
-
-
-_COUNT = sa.select(contact_counters.c.decisions).where(contact_counters.c.customer_id == sa.bindparam("customer_id"))
+def lock_customer(connection: sa.Connection, customer_id: str, now: datetime) -> int:
+    """``lock_customers`` for one customer, returning their decision count with this one."""
+    statement = _counter_upsert(connection.dialect.name).returning(contact_counters.c.decisions)
+    return connection.execute(statement, {"customer_id": customer_id, "decisions": 1, "last_decided_at": now}).scalar_one()
 
 
 @lru_cache(maxsize=2)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from savile.decide.actions import Product
 from savile.decide.catalogue import Catalogue, load_catalogue
 from savile.decide.engine import Decision, DecisionRequest, decide
-from savile.decide.log import append, decisions_made, lock_customers, read_decision
+from savile.decide.log import append, lock_customer, lock_customers, read_decision
 from savile.decide.policy import DecisionPolicy
 from savile.decide.state import CustomerState, load_states
 from savile.exceptions import NotFoundError
@@ -51,17 +51,11 @@ class DecisionService:
         reads and the engine (two server processes were capped by the whole decision queueing)."""
         catalogue, marketing = self.catalogue, self._marketing
         with self.store.reading() as connection:
-            state = load_states(connection, [request.customer_id]).get(request.customer_id)
-        if state is None:
-            raise NotFoundError(f"No active customer {request.customer_id}.")
+            state = _state_of(connection, request.customer_id)
         decision = self._decision(request, state, catalogue)
         with self.writing() as connection:
-            lock_customers(connection, [request.customer_id], request.now)
-            if decisions_made(connection, request.customer_id) != state.decisions_made + 1:  # another landed meanwhile
-                state = load_states(connection, [request.customer_id]).get(request.customer_id)
-                if state is None:
-                    raise NotFoundError(f"No active customer {request.customer_id}.")
-                decision = self._decision(request, state, catalogue)
+            if lock_customer(connection, request.customer_id, request.now) != state.decisions_made + 1:  # another landed meanwhile
+                decision = self._decision(request, _state_of(connection, request.customer_id), catalogue)
             append(connection, [decision], "online", actor, marketing)
         return decision
 
@@ -82,9 +76,7 @@ class DecisionService:
         catalogue, marketing = self.catalogue, self._marketing
         if state is None:
             lock_customers(connection, [request.customer_id], request.now)
-            state = load_states(connection, [request.customer_id]).get(request.customer_id)
-        if state is None:
-            raise NotFoundError(f"No active customer {request.customer_id}.")
+            state = _state_of(connection, request.customer_id)
         decision = self._decision(request, state, catalogue)
         append(connection, [decision], mode, actor, marketing)
         return decision
@@ -128,6 +120,13 @@ class DecisionService:
     def trace(self, decision_id: str) -> dict[str, Any]:
         with self.store.begin() as connection:
             return read_decision(connection, decision_id)
+
+
+def _state_of(connection: sa.Connection, customer_id: str) -> CustomerState:
+    state = load_states(connection, [customer_id]).get(customer_id)
+    if state is None:
+        raise NotFoundError(f"No active customer {customer_id}.")
+    return state
 
 
 def resolve_customer(store: SqlStore, *, customer_id: str | None = None, source: str | None = None,

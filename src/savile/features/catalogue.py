@@ -160,10 +160,10 @@ def interaction_value_features(pages: list[str], app_features: list[str]) -> lis
     for days in (30, 90):
         for page, slug in slugs(pages).items():
             out.append((Feature(f"viewed_{slug}_{days}d", "interactions", days, f"views of the page or screen {page!r}, last {days} days"),
-                        _count(days, f"p.event_type IN ('page_view', 'screen_view') AND p.page = {_literal(page)}")))
+                        _count(days, f"p.event_type IN ('page_view', 'screen_view') AND p.page = {sql_literal(page)}")))
         for name, slug in slugs(app_features).items():
             out.append((Feature(f"used_{slug}_{days}d", "interactions", days, f"uses of the app feature {name!r}, last {days} days"),
-                        _count(days, f"p.event_type = 'feature_used' AND p.feature = {_literal(name)}")))
+                        _count(days, f"p.event_type = 'feature_used' AND p.feature = {sql_literal(name)}")))
     return out
 
 
@@ -223,7 +223,8 @@ def slugs(values: list[str]) -> dict[str, str]:
 
 
 
-def _literal(value: str) -> str:
+def sql_literal(value: str) -> str:
+    """``value`` as a quoted SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
 
 

@@ -29,6 +29,7 @@ from savile.features.catalogue import (
     interaction_value_features,
     product_features,
     spending_mix_features,
+    sql_literal,
     transaction_features,
 )
 from savile.identity._queries import linked_on
@@ -191,9 +192,8 @@ _BY_CUSTOMER = ("golden", "holdings_resolved", "account_map", "interactions_reso
 def _within(sql: str, low: str | None, high: str | None) -> str:
     if low is None and high is None:
         return sql
-    quoted = lambda text: "'" + text.replace("'", "''") + "'"  # noqa: E731
-    bounds = [f"customer_id >= {quoted(low)}"] if low is not None else []
-    bounds += [f"customer_id < {quoted(high)}"] if high is not None else []
+    bounds = [f"customer_id >= {sql_literal(low)}"] if low is not None else []
+    bounds += [f"customer_id < {sql_literal(high)}"] if high is not None else []
     where = " AND ".join(bounds)
     slices = ", ".join(f"{name} AS (SELECT * FROM main.{name} WHERE {where})" for name in _BY_CUSTOMER)
     head, rest = sql.split("WITH", 1)

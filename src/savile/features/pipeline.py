@@ -99,24 +99,11 @@ class FeatureBuilder:
     def features_as_of(self, as_of: date) -> FeatureSet:
         """Every feature of every customer, one pass per ``customers_per_pass`` customers (in id
         order, so the passes join up sorted): DuckDB's wide aggregates for a million customers at
-        once outgrew its memory limit, a slice of them does not. With more than one pass the
-        events are first summed into partial rows once, sorted by customer, and each pass reads
-        its slice of those: every pass scanning all transactions again made a million customers
-        take 43 minutes a date."""
-        passes = self._passes()
-        if len(passes) == 1:
-            table = self.analytics.connection.sql(_bind(self._query(), as_of)).to_arrow_table()
-            return FeatureSet(as_of, table)
-        connection = self.analytics.connection
-        for name, sql in _PARTIALS.items():
-            connection.execute(f"CREATE OR REPLACE TEMP TABLE {_SUMMED}{name} AS SELECT * FROM ({_bind(sql, as_of)}) ORDER BY customer_id")
-        try:
-            sql = self._query({name: f"SELECT * FROM {_SUMMED}{name}" for name in _PARTIALS})
-            tables = [connection.sql(_bind(_within(sql, low, high), as_of)).to_arrow_table() for low, high in passes]
-        finally:
-            for name in _PARTIALS:
-                connection.execute(f"DROP TABLE IF EXISTS temp.{_SUMMED}{name}")
-        return FeatureSet(as_of, pa.concat_tables(tables))
+        once outgrew its memory limit, a slice of them does not."""
+        sql = self._query()
+        tables = [self.analytics.connection.sql(_bind(_within(sql, low, high), as_of)).to_arrow_table()
+                  for low, high in self._passes()]
+        return FeatureSet(as_of, pa.concat_tables(tables) if len(tables) > 1 else tables[0])
 
     def _passes(self) -> list[tuple[str | None, str | None]]:
         """Customer id ranges [low, high) of at most ``customers_per_pass`` golden customers each."""
@@ -147,10 +134,7 @@ class FeatureBuilder:
                               AND (o.closed_at IS NULL OR o.closed_at > DATE '{as_of}'))
             ORDER BY 1, 2""").to_arrow_table()
 
-    def _query(self, partials: dict[str, str] | None = None) -> str:
-        """The whole query; ``partials`` may replace the partial rows' definitions (``tp``,
-        ``ts``, ``ip``) by tables that already hold them."""
-        sources = {**_PARTIALS, **(partials or {})}
+    def _query(self) -> str:
         product_h = [(f, sql) for f, source, sql in self._products if source == "h"]
         product_i = [(f, sql) for f, source, sql in self._products if source == "i"]
         columns = [f"{sql} AS {f.name}" for f, sql in DEMOGRAPHICS]
@@ -167,14 +151,14 @@ class FeatureBuilder:
                 SELECT h.customer_id, {_aggregates(product_h) or "1 AS no_holding_features"}
                 FROM holdings_resolved h WHERE h.opened_at <= $as_of GROUP BY h.customer_id
             ),
-            tp AS MATERIALIZED ({sources['tp']}),
+            tp AS MATERIALIZED ({TRANSACTION_PARTIALS}),
             tb AS (SELECT p.customer_id, p.band, {transactions.per_band} FROM tp p GROUP BY 1, 2),
-            ts AS ({sources['ts']}),
+            ts AS ({SALARY_CHANGE}),
             tf AS (
                 SELECT b.customer_id, {transactions.per_customer}
                 FROM tb b LEFT JOIN ts s ON s.customer_id = b.customer_id GROUP BY b.customer_id
             ),
-            ip AS MATERIALIZED ({sources['ip']}),
+            ip AS MATERIALIZED ({INTERACTION_PARTIALS}),
             ib AS (SELECT p.customer_id, p.band, {interactions.per_band} FROM ip p GROUP BY 1, 2),
             inf AS (SELECT b.customer_id, {interactions.per_customer} FROM ib b GROUP BY b.customer_id)
             SELECT base.customer_id, {", ".join(columns + selected)}
@@ -200,14 +184,9 @@ class FeatureBuilder:
         self.analytics.replace_table(name, table)
 
 
-# The events summed per customer (and band), by the name the query gives each.
-_PARTIALS = {"tp": TRANSACTION_PARTIALS, "ts": SALARY_CHANGE, "ip": INTERACTION_PARTIALS}
-_SUMMED = "features_summed_"  # temporary tables holding them for the passes of one date
-
 # The query's inputs keyed by customer: a pass shadows each with its slice (a CTE of the same
 # name wins over the table). Transactions follow through the account map they are joined to.
-_BY_CUSTOMER = {**{name: f"main.{name}" for name in ("golden", "holdings_resolved", "account_map", "interactions_resolved")},
-                **{f"{_SUMMED}{name}": f"temp.{_SUMMED}{name}" for name in _PARTIALS}}
+_BY_CUSTOMER = ("golden", "holdings_resolved", "account_map", "interactions_resolved")
 
 
 def _within(sql: str, low: str | None, high: str | None) -> str:
@@ -216,7 +195,7 @@ def _within(sql: str, low: str | None, high: str | None) -> str:
     bounds = [f"customer_id >= {sql_literal(low)}"] if low is not None else []
     bounds += [f"customer_id < {sql_literal(high)}"] if high is not None else []
     where = " AND ".join(bounds)
-    slices = ", ".join(f"{name} AS (SELECT * FROM {table} WHERE {where})" for name, table in _BY_CUSTOMER.items())
+    slices = ", ".join(f"{name} AS (SELECT * FROM main.{name} WHERE {where})" for name in _BY_CUSTOMER)
     head, rest = sql.split("WITH", 1)
     return f"{head}WITH {slices},{rest}"
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from savile.api import create_app, create_key
+from savile.store.tables import customers
 from savile.workspace import Workspace, init_workspace
 from tests.decide.helpers import add_customer, add_products
 
@@ -123,6 +125,19 @@ def test_unknown_customers_are_404_not_500(api) -> None:  # noqa: ANN001
     assert call(client, keys["channel"], "POST", "/v1/decisions", {**DECISION, "customer": {"customer_id": "nobody"}}).status_code == 404
     assert call(client, keys["analyst"], "GET", "/v1/customers/nobody").status_code == 404
     assert call(client, keys["analyst"], "GET", "/v1/decisions/nobody").status_code == 404
+
+
+def test_a_merged_id_is_decided_for_the_customer_it_was_merged_into(api) -> None:  # noqa: ANN001
+    client, keys, workspace = api
+    add_customer(workspace.store, "c3-old")
+    add_customer(workspace.store, "c4-retired")
+    with workspace.store.begin() as connection:
+        connection.execute(sa.update(customers).where(customers.c.customer_id == "c3-old").values(status="merged", merged_into="c2"))
+        connection.execute(sa.update(customers).where(customers.c.customer_id == "c4-retired").values(status="merged"))  # into nobody
+    merged = call(client, keys["channel"], "POST", "/v1/decisions", {**DECISION, "customer": {"customer_id": "c3-old"}})
+    assert merged.status_code == 200 and merged.json()["customer_id"] == "c2"
+    retired = call(client, keys["channel"], "POST", "/v1/decisions", {**DECISION, "customer": {"customer_id": "c4-retired"}})
+    assert retired.status_code == 404 and "c4-retired" in retired.json()["detail"]
 
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),

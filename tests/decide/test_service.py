@@ -119,3 +119,53 @@ def test_a_decision_that_lands_while_another_is_made_makes_that_one_decide_again
     assert marketing(late) == []  # decided again on the state with the other's contact: the cap of one is used
     trace = engine.trace(late.decision_id)
     assert any(c["reason"] for c in trace["candidates"] if c["status"] == "dropped")
+
+
+def test_a_decision_that_cannot_be_written_fails_alone_in_its_group(store: SqlStore) -> None:
+    from savile.decide.engine import Decision
+    from savile.decide.service import _Made, _state_of
+    from savile.exceptions import NotFoundError
+    from savile.store.tables import customers
+
+    engine = service(store)
+    add_customer(store, "c1")
+    add_customer(store, "c2")
+    group = []
+    for customer_id in ("c1", "c2"):
+        request = DecisionRequest(customer_id, "email", NOW, limit=1, seed=1)
+        with store.reading() as connection:
+            state = _state_of(connection, customer_id)
+        group.append(_Made(engine._decision(request, state, engine.catalogue), state.decisions_made, request, engine.catalogue,
+                           engine._marketing, "key1"))
+    engine.decide(DecisionRequest("c2", "email", NOW, limit=1, seed=2))  # c2's write must now decide again...
+    with store.begin() as connection:  # ...and c2 has meanwhile been merged away, so that fails
+        connection.execute(sa.update(customers).where(customers.c.customer_id == "c2").values(status="merged", merged_into="c1"))
+    written, failed = engine._write(group)
+    assert isinstance(written, Decision) and written.decision_id == group[0].decision.decision_id
+    assert isinstance(failed, NotFoundError)
+    with store.begin() as connection:
+        logged = set(connection.execute(sa.select(decisions.c.decision_id)).scalars())
+    assert group[0].decision.decision_id in logged and group[1].decision.decision_id not in logged
+
+
+def test_a_decline_that_lands_while_a_decision_is_made_makes_it_decide_again(store: SqlStore, monkeypatch) -> None:
+    engine = service(store)
+    add_customer(store, "c1", held=("CURR",), grants={("marketing", "email"): True, ("profiling", None): True})
+    marketing = [a.id for a in engine.catalogue.actions if a.is_marketing]
+    import savile.decide.service as module
+
+    read, declined = module.load_states, []
+
+    def read_then_decline_everything(connection, customer_ids):  # noqa: ANN001, ANN202
+        states = read(connection, customer_ids)
+        if not declined:  # between the decision's read and its write, the customer declines every offer
+            declined.append(True)
+            with store.begin() as writing:
+                for number, action_id in enumerate(marketing):
+                    record_response(writing, event_id=f"d{number}", customer_id="c1", action_id=action_id, channel="email",
+                                    kind="decline", occurred_at=NOW, decision_id=None, marketing=True)
+        return states
+
+    monkeypatch.setattr(module, "load_states", read_then_decline_everything)
+    made = engine.decide(DecisionRequest("c1", "email", NOW + timedelta(minutes=1), limit=3, seed=1))
+    assert declined and not [a.action_id for a in made.actions if a.action_id in marketing]

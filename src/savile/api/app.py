@@ -30,9 +30,11 @@ def create_app(workspace: Workspace, worker: bool = False) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         task = asyncio.create_task(realtime.run(stop)) if worker else None
+        workspace.store.checkpoint_in_background()  # a server's commits should not pay for SQLite's log upkeep
         try:
             yield
         finally:
+            workspace.store.stop_background_checkpoints()
             stop.set()
             if task is not None:
                 await task

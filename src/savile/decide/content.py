@@ -63,6 +63,8 @@ def template_problems(text: str, declared: list[str]) -> list[str]:
 
 
 def render(text: str, values: dict[str, Any]) -> str:
+    if "{" not in text:  # plain text: Jinja would return it unchanged (autoescaping touches only placeholders)
+        return text
     return _compiled(text).render(values)
 
 

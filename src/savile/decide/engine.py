@@ -181,15 +181,16 @@ def _content(item: CatalogueAction, state: CustomerState, request: DecisionReque
     language = wanted if wanted in item.action.content else ("en" if "en" in item.action.content else next(iter(item.action.content)))
     context = request.context
     locale = reader_locale(language, state.attributes.get("country"))
-    values = {"first_name": state.attributes.get("first_name", ""), "last_name": state.attributes.get("last_name", ""),
-              "product_name": item.product.name if item.product else str(context.get("product_name", "")),
-              "product_category": item.product.category if item.product else str(context.get("product_category", "")),
-              "channel": request.channel, "location_name": str(context.get("location_name", "")),
-              "distance": format_distance(context.get("distance_m"), locale), "page": str(context.get("page", "")),
-              "amount": format_amount(context.get("amount"), context.get("currency"), locale),
-              "event_date": format_date(context.get("event_date"), locale),
-              "valid_until": format_date(item.action.valid_until, locale)}
-    values = {name: values[name] for name in item.action.placeholders}
+    formatted = {  # only the placeholders the action declares are worked out (Babel's formatting is not free)
+        "first_name": lambda: state.attributes.get("first_name", ""), "last_name": lambda: state.attributes.get("last_name", ""),
+        "product_name": lambda: item.product.name if item.product else str(context.get("product_name", "")),
+        "product_category": lambda: item.product.category if item.product else str(context.get("product_category", "")),
+        "channel": lambda: request.channel, "location_name": lambda: str(context.get("location_name", "")),
+        "distance": lambda: format_distance(context.get("distance_m"), locale), "page": lambda: str(context.get("page", "")),
+        "amount": lambda: format_amount(context.get("amount"), context.get("currency"), locale),
+        "event_date": lambda: format_date(context.get("event_date"), locale),
+        "valid_until": lambda: format_date(item.action.valid_until, locale)}
+    values = {name: formatted[name]() for name in item.action.placeholders}
     content = item.action.content[language]
     return {"language": language, "direction": direction(language), "subject": render(content.subject, values),
             "body": render(content.body, values), "cta": render(content.cta, values)}

@@ -6,7 +6,7 @@ import contextlib
 import csv
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from savile.decide.policy import DecisionPolicy
 from savile.decide.state import CustomerState, load_states
 from savile.exceptions import NotFoundError
 from savile.store import SqlStore
+from savile.store.group_commit import GroupCommit
 from savile.store.tables import customer_links, customers, feature_snapshots, products
 
 OUTBOUND_CHUNK = 2_000
@@ -31,6 +32,7 @@ class DecisionService:
         self.store = store
         self.policy = policy
         self.use(catalogue)
+        self._commits: GroupCommit[_Made, Decision] = GroupCommit(self._write)
 
     def use(self, catalogue: Catalogue) -> None:
         """Switch to another catalogue (after an edit); decisions in flight keep the one they started with."""
@@ -48,16 +50,48 @@ class DecisionService:
         written under the customer's lock only if no other decision for them landed in between
         (their decision count is the version); if one did, it is decided again under the lock.
         On SQLite's one writer, the queue then holds only the writes and the commit, not the
-        reads and the engine (two server processes were capped by the whole decision queueing)."""
+        reads and the engine (two server processes were capped by the whole decision queueing).
+        The writes of decisions made at the same moment are committed together (``GroupCommit``)."""
         catalogue, marketing = self.catalogue, self._marketing
         with self.store.reading() as connection:
             state = _state_of(connection, request.customer_id)
         decision = self._decision(request, state, catalogue)
-        with self.writing() as connection:
-            if lock_customer(connection, request.customer_id, request.now) != state.decisions_made + 1:  # another landed meanwhile
-                decision = self._decision(request, _state_of(connection, request.customer_id), catalogue)
-            append(connection, [decision], "online", actor, marketing)
-        return decision
+        return self._commits.submit(_Made(decision, state.decisions_made, request, catalogue, marketing, actor))
+
+    def _write(self, group: list[_Made]) -> list[Decision | BaseException]:
+        """Log a group of decisions in one transaction. If it fails, each is tried on its own,
+        so that one decision's failure (its customer merged meanwhile) fails only that one."""
+        try:
+            with self.writing() as connection:
+                return self._write_in(connection, group)
+        except Exception:
+            if len(group) == 1:
+                raise
+        outcomes: list[Decision | BaseException] = []
+        for made in group:
+            try:
+                with self.writing() as connection:
+                    outcomes.extend(self._write_in(connection, [made]))
+            except Exception as error:  # noqa: BLE001 — handed to the request that made it
+                outcomes.append(error)
+        return outcomes
+
+    def _write_in(self, connection: sa.Connection, group: list[_Made]) -> list[Decision]:
+        # Customers are locked in id order, so two server processes' groups on PostgreSQL cannot deadlock.
+        order = sorted(range(len(group)), key=lambda i: group[i].decision.customer_id)
+        written: list[Decision] = [group[i].decision for i in range(len(group))]
+        pending: list[_Made] = []
+        for i in order:
+            made = group[i]
+            request = made.request
+            if lock_customer(connection, request.customer_id, request.now) != made.decisions_made + 1:  # another landed meanwhile
+                _append(connection, pending)  # so that the state read again sees the decisions already written
+                pending = []
+                made = replace(made, decision=self._decision(request, _state_of(connection, request.customer_id), made.catalogue))
+                written[i] = made.decision
+            pending.append(made)
+        _append(connection, pending)
+        return written
 
     def _decision(self, request: DecisionRequest, state: CustomerState, catalogue: Catalogue) -> Decision:
         seed = request.seed if request.seed is not None else uuid.uuid4().int % 2**32
@@ -120,6 +154,27 @@ class DecisionService:
     def trace(self, decision_id: str) -> dict[str, Any]:
         with self.store.begin() as connection:
             return read_decision(connection, decision_id)
+
+
+@dataclass(frozen=True)
+class _Made:
+    """A decision waiting to be logged, with what it was decided on."""
+
+    decision: Decision
+    decisions_made: int  # the customer's decision count when their state was read: the version
+    request: DecisionRequest
+    catalogue: Catalogue
+    marketing: dict[str, bool]
+    actor: str
+
+
+def _append(connection: sa.Connection, group: list[_Made]) -> None:
+    """``append`` for decisions of possibly different callers (and catalogues, across an edit)."""
+    by_caller: dict[tuple[str, int], list[_Made]] = {}
+    for made in group:
+        by_caller.setdefault((made.actor, id(made.marketing)), []).append(made)
+    for (actor, _), same in by_caller.items():
+        append(connection, [made.decision for made in same], "online", actor, same[0].marketing)
 
 
 def _state_of(connection: sa.Connection, customer_id: str) -> CustomerState:

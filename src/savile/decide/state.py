@@ -7,6 +7,7 @@ at a time; the queries are the same, with ``IN`` lists of different lengths.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -75,39 +76,50 @@ class CustomerState:
         return out | {code for code in self.live.get("open_applications", {}) if code not in self.held}
 
 
-# Built once: the hot path only binds ids (an expanding IN), so no statement is rebuilt or
-# recompiled per decision. Three statements, not seven: on a database server each is a round trip.
-_IDS = sa.bindparam("ids", expanding=True)
+# Built once: the hot path only binds ids, so no statement is rebuilt or recompiled per
+# decision. Three statements, not seven: on a database server each is a round trip. Each comes
+# in two forms: ``= :id`` for the API's one customer (an expanding ``IN`` is re-rendered on every
+# execution) and ``IN :ids`` for the outbound run's thousands.
 _SNAPSHOT = "snapshot_"
 _LIVE = "live_"
-# The golden record with its feature snapshot, live profile and decision count, one row per customer.
-_PROFILES = (
-    sa.select(customers, *[c.label(_SNAPSHOT + c.name) for c in feature_snapshots.c],
-              *[c.label(_LIVE + c.name) for c in live_profiles.c], contact_counters.c.decisions.label("decisions_made"))
-    .outerjoin(feature_snapshots, feature_snapshots.c.customer_id == customers.c.customer_id)
-    .outerjoin(live_profiles, live_profiles.c.customer_id == customers.c.customer_id)
-    .outerjoin(contact_counters, contact_counters.c.customer_id == customers.c.customer_id)
-    .where(customers.c.customer_id.in_(_IDS), customers.c.status == "active")
-)
-# Consents from every source, the preference centre's choices, and what is held, as one list.
-_FACTS = sa.union_all(
-    sa.select(customer_links.c.customer_id, sa.literal("consent").label("kind"), consents.c.purpose, consents.c.channel,
-              consents.c.granted, consents.c.recorded_at).join(customer_links, linked_on(consents))
-    .where(customer_links.c.customer_id.in_(_IDS)),
-    sa.select(preferences.c.customer_id, sa.literal("consent"), preferences.c.purpose, preferences.c.channel,
-              preferences.c.granted, preferences.c.recorded_at).where(preferences.c.customer_id.in_(_IDS)),
-    sa.select(customer_links.c.customer_id, sa.literal("held"), holdings.c.product_code, sa.cast(sa.null(), consents.c.channel.type),
-              sa.cast(sa.null(), consents.c.granted.type), sa.cast(sa.null(), consents.c.recorded_at.type))
-    .join(customer_links, linked_on(holdings)).where(customer_links.c.customer_id.in_(_IDS), holdings.c.closed_at.is_(None)),
-)
-_RECENT = sa.select(contacts).where(contacts.c.customer_id.in_(_IDS)).order_by(contacts.c.occurred_at.desc()).limit(
-    sa.bindparam("most"))
+
+
+def _statements(matches: Callable[[sa.ColumnElement[str]], sa.ColumnElement[bool]]) -> tuple[sa.Select, sa.CompoundSelect, sa.Select]:
+    # The golden record with its feature snapshot, live profile and decision count, one row per customer.
+    profiles = (
+        sa.select(customers, *[c.label(_SNAPSHOT + c.name) for c in feature_snapshots.c],
+                  *[c.label(_LIVE + c.name) for c in live_profiles.c], contact_counters.c.decisions.label("decisions_made"))
+        .outerjoin(feature_snapshots, feature_snapshots.c.customer_id == customers.c.customer_id)
+        .outerjoin(live_profiles, live_profiles.c.customer_id == customers.c.customer_id)
+        .outerjoin(contact_counters, contact_counters.c.customer_id == customers.c.customer_id)
+        .where(matches(customers.c.customer_id), customers.c.status == "active")
+    )
+    # Consents from every source, the preference centre's choices, and what is held, as one list.
+    facts = sa.union_all(
+        sa.select(customer_links.c.customer_id, sa.literal("consent").label("kind"), consents.c.purpose, consents.c.channel,
+                  consents.c.granted, consents.c.recorded_at).join(customer_links, linked_on(consents))
+        .where(matches(customer_links.c.customer_id)),
+        sa.select(preferences.c.customer_id, sa.literal("consent"), preferences.c.purpose, preferences.c.channel,
+                  preferences.c.granted, preferences.c.recorded_at).where(matches(preferences.c.customer_id)),
+        sa.select(customer_links.c.customer_id, sa.literal("held"), holdings.c.product_code, sa.cast(sa.null(), consents.c.channel.type),
+                  sa.cast(sa.null(), consents.c.granted.type), sa.cast(sa.null(), consents.c.recorded_at.type))
+        .join(customer_links, linked_on(holdings)).where(matches(customer_links.c.customer_id), holdings.c.closed_at.is_(None)),
+    )
+    recent = sa.select(contacts).where(matches(contacts.c.customer_id)).order_by(contacts.c.occurred_at.desc()).limit(
+        sa.bindparam("most"))
+    return profiles, facts, recent
+
+
+_FOR_ONE = _statements(lambda column: column == sa.bindparam("id"))
+_FOR_MANY = _statements(lambda column: column.in_(sa.bindparam("ids", expanding=True)))
 
 
 def load_states(connection: sa.Connection, customer_ids: list[str]) -> dict[str, CustomerState]:
     """The state of every active customer in ``customer_ids`` (missing or merged ids are left out)."""
+    profiles, facts, recent = _FOR_ONE if len(customer_ids) == 1 else _FOR_MANY
+    ids = {"id": customer_ids[0]} if len(customer_ids) == 1 else {"ids": list(customer_ids)}
     states = {}
-    for row in connection.execute(_PROFILES, {"ids": list(customer_ids)}).mappings():
+    for row in connection.execute(profiles, ids).mappings():
         state = CustomerState(row["customer_id"], {k: _plain(row[k]) for k in GOLDEN_ATTRIBUTES if row[k] is not None},
                               decisions_made=row["decisions_made"] or 0)
         if row[_SNAPSHOT + "customer_id"] is not None:
@@ -120,8 +132,9 @@ def load_states(connection: sa.Connection, customer_ids: list[str]) -> dict[str,
         states[state.customer_id] = state
     if not states:
         return states
-    ids = {"ids": list(states)}
-    for customer_id, kind, code, channel, granted, recorded_at in connection.execute(_FACTS, ids):
+    if len(customer_ids) > 1:
+        ids = {"ids": list(states)}
+    for customer_id, kind, code, channel, granted, recorded_at in connection.execute(facts, ids):
         if kind == "held":
             states[customer_id].held.add(code)
             continue
@@ -129,7 +142,7 @@ def load_states(connection: sa.Connection, customer_ids: list[str]) -> dict[str,
         if (code, channel) not in entries or recorded_at > entries[(code, channel)][1]:  # newest wins, any source
             entries[(code, channel)] = (bool(granted), recorded_at)
     history: dict[str, list[Contact]] = defaultdict(list)
-    for row in connection.execute(_RECENT, {**ids, "most": CONTACT_HISTORY * len(states)}).mappings():
+    for row in connection.execute(recent, {**ids, "most": CONTACT_HISTORY * len(states)}).mappings():
         if len(history[row["customer_id"]]) < CONTACT_HISTORY:
             history[row["customer_id"]].append(Contact(row["action_id"], row["channel"], row["kind"], row["marketing"],
                                                        row["occurred_at"], row["decision_id"]))

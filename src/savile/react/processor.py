@@ -359,6 +359,7 @@ def address_for(connection: sa.Connection, state: CustomerState, channel: str) -
 
 def record_preference(connection: sa.Connection, customer_id: str, purpose: str, channel: str | None, granted: bool,
                       recorded_at: datetime, via: str, event_id: str | None) -> bool:
+    lock_customers(connection, [customer_id], datetime.now(timezone.utc))  # a decision read before it must decide again
     statement = dialect_insert(connection)(preferences).values(
         customer_id=customer_id, purpose=purpose, channel=channel, granted=granted, recorded_at=recorded_at, via=via, event_id=event_id)
     if event_id is not None:

@@ -305,7 +305,8 @@ contact_counters = Table(
     "contact_counters",
     metadata,
     Column("customer_id", String(40), primary_key=True),
-    Column("decisions", Integer, nullable=False, doc="the row is locked while a decision for the customer is made"),
+    Column("decisions", Integer, nullable=False,
+           doc="the customer's version: bumped, and the row locked, by each decision, response, preference and live event"),
     Column("last_decided_at", UtcDateTime, nullable=False),
 )
 

@@ -35,9 +35,10 @@ PRODUCTS = [("CURR", "Current account", "current_account", 0, 80), ("SAVE", "Sav
             ("INS", "Home insurance", "insurance", 0, 90), ("INV", "Investments", "investment", 0, 180)]
 
 
-def fill(workspace: Path, customers: int) -> list[str]:
+def fill(workspace: Path, customers: int, extra_features: int = 0) -> list[str]:
     """The rows a decision reads, through SQLAlchemy Core so the same fill runs on SQLite or on
-    PostgreSQL (``SAVILE_DATABASE_URL``)."""
+    PostgreSQL (``SAVILE_DATABASE_URL``). ``extra_features`` pads each snapshot with that many more
+    numeric features (the pipeline writes hundreds; the decision reads and digests them all)."""
     from savile.store.tables import consents, customer_links, customers as customers_table, feature_snapshots, holdings, products
     from savile.workspace import init_workspace
 
@@ -65,7 +66,8 @@ def fill(workspace: Path, customers: int) -> list[str]:
                  "channel": channel, "granted": rng.random() < 0.8, "recorded_at": now}
                 for c in chunk for purpose, channel in (("marketing", "in_app"), ("marketing", "email"), ("profiling", None))])
             connection.execute(feature_snapshots.insert(), [
-                {"customer_id": c, "as_of": date(2026, 10, 31), "features": {"age_years": 30, "txn_count_30d": rng.randrange(80), "tenure_days": 900},
+                {"customer_id": c, "as_of": date(2026, 10, 31), "features": {"age_years": 30, "txn_count_30d": rng.randrange(80), "tenure_days": 900,
+                                                            **{f"feature_{k}": round(rng.random() * 100, 2) for k in range(extra_features)}},
                  "segment": "segment 1", "computed_at": now, "scores": {p[0]: round(rng.random() / 10, 4) for p in PRODUCTS},
                  "reasons": {"SAVE": "txn_count_30d=12"}, "flags": {"financial_difficulty": rng.random() < 0.03}, "model_version": "bench"}
                 for c in chunk])
@@ -216,6 +218,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="requests kept in flight (closed loop)")
     parser.add_argument("--rate", type=float, default=None, help="requests a second on a fixed schedule (open loop) instead")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn processes per server")
+    parser.add_argument("--features", type=int, default=0, help="extra numeric features in each customer's snapshot")
     parser.add_argument("--workspace", type=Path, default=None, help="reuse a filled workspace")
     parser.add_argument("--client", choices=["python", "wrk"], default="python",
                         help="load generator: the Python one here, or wrk (Debian's package; closed loop only)")
@@ -224,7 +227,7 @@ def main() -> None:
     workspace = args.workspace or folder / "ws"
     started = time.perf_counter()
     if args.workspace is None:
-        ids = fill(workspace, args.customers)
+        ids = fill(workspace, args.customers, args.features)
         print(f"filled {args.customers:,} customers in {time.perf_counter() - started:.0f} s")
     else:
         ids = [f"c{i:07d}" for i in range(args.customers)]

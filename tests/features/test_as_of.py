@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import gc
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -61,3 +62,25 @@ def test_features_computed_in_slices_of_customers_equal_one_pass(small_bank: Wor
     sliced = FeatureBuilder(small_bank.store, small_bank.analytics, customers_per_pass=37).features_as_of(SMALL_BANK_AS_OF).table
     assert whole.num_rows > 37 * 3
     assert sliced.equals(whole)
+
+
+def test_slices_read_each_transaction_once_even_from_an_account_two_customers_share(small_bank: Workspace) -> None:
+    """A joint account of two customers in one slice is written to that slice once (the pass joins
+    the account map itself), and the slices written for the first date serve the next."""
+    analytics = small_bank.analytics
+    first, second = (row[0] for row in analytics.run("SELECT customer_id FROM customer_map GROUP BY 1 ORDER BY 1 LIMIT 2"))
+    (account,) = analytics.run("""SELECT a.account_id FROM account_map a JOIN transactions t ON t.account_id = a.account_id
+                                  WHERE a.customer_id = ? GROUP BY 1 ORDER BY count(*) DESC LIMIT 1""", [first])[0]
+    analytics.run("INSERT INTO account_map VALUES (?, ?)", [account, second])
+    try:
+        whole = FeatureBuilder(small_bank.store, analytics)
+        sliced = FeatureBuilder(small_bank.store, analytics, customers_per_pass=37)
+        for day in (SMALL_BANK_AS_OF, SMALL_BANK_AS_OF - timedelta(days=45)):
+            assert sliced.features_as_of(day).table.equals(whole.features_as_of(day).table)
+        folder = Path(next(iter(sliced._slices.values()))).parent.parent
+        assert folder.is_dir()
+        del sliced
+        gc.collect()
+        assert not folder.exists()  # the slices go with the builder
+    finally:
+        analytics.run("DELETE FROM account_map WHERE account_id = ? AND customer_id = ?", [account, second])

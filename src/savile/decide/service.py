@@ -79,7 +79,7 @@ class DecisionService:
     def _write_in(self, connection: sa.Connection, group: list[_Made]) -> list[Decision]:
         # Customers are locked in id order, so two server processes' groups on PostgreSQL cannot deadlock.
         order = sorted(range(len(group)), key=lambda i: group[i].decision.customer_id)
-        written: list[Decision] = [group[i].decision for i in range(len(group))]
+        written = [made.decision for made in group]
         pending: list[_Made] = []
         for i in order:
             made = group[i]

@@ -1,7 +1,7 @@
 """What the engine knows about a customer at decision time, read from the operational store.
 
 One loader serves both paths: the API asks for one customer, the outbound run for thousands
-at a time; the queries are the same, with ``IN`` lists of different lengths.
+at a time; the same three queries, bound to one id or to an ``IN`` list.
 """
 
 from __future__ import annotations

@@ -108,8 +108,10 @@ class FeatureBuilder:
         sql = self._query()
         passes = self._passes()
         sliced = self._transactions_by_slice() if len(passes) > 1 else {}
-        tables = [self.analytics.connection.sql(_bind(_within(sql, low, high, sliced.get(number, _NO_TRANSACTIONS)), as_of))
-                  .to_arrow_table() for number, (low, high) in enumerate(passes)]
+        tables = []
+        for number, (low, high) in enumerate(passes):
+            transactions = _slice_of_transactions(sliced.get(number)) if len(passes) > 1 else None
+            tables.append(self.analytics.connection.sql(_bind(_within(sql, low, high, transactions), as_of)).to_arrow_table())
         return FeatureSet(as_of, pa.concat_tables(tables) if len(tables) > 1 else tables[0])
 
     def _transactions_by_slice(self) -> dict[int, str]:
@@ -218,10 +220,18 @@ class FeatureBuilder:
 # name wins over the table). Transactions are shadowed by the pass's own Parquet files.
 _BY_CUSTOMER = ("golden", "holdings_resolved", "account_map", "interactions_resolved")
 _SLICE = "savile_slice"
-_NO_TRANSACTIONS = ""  # a slice whose customers have no transactions has no files
+
+
+def _slice_of_transactions(files: str | None) -> str:
+    """The query for one pass's transactions: its Parquet files (a slice whose customers have
+    no transactions has none)."""
+    if files is None:
+        return "SELECT * FROM main.transactions WHERE FALSE"
+    return f"SELECT * EXCLUDE ({_SLICE}) FROM read_parquet({sql_literal(files)}, hive_partitioning = true)"
 
 
 def _within(sql: str, low: str | None, high: str | None, transactions: str | None = None) -> str:
+    """``sql`` over the customers in [low, high); ``transactions``, a query for their transactions."""
     if low is None and high is None:
         return sql
     bounds = [f"customer_id >= {sql_literal(low)}"] if low is not None else []
@@ -229,9 +239,7 @@ def _within(sql: str, low: str | None, high: str | None, transactions: str | Non
     where = " AND ".join(bounds)
     slices = [f"{name} AS (SELECT * FROM main.{name} WHERE {where})" for name in _BY_CUSTOMER]
     if transactions is not None:
-        source = (f"SELECT * EXCLUDE ({_SLICE}) FROM read_parquet({sql_literal(transactions)}, hive_partitioning = true)"
-                  if transactions else "SELECT * FROM main.transactions WHERE FALSE")
-        slices.append(f"transactions AS ({source})")
+        slices.append(f"transactions AS ({transactions})")
     head, rest = sql.split("WITH", 1)
     return f"{head}WITH {', '.join(slices)},{rest}"
 

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prometheus_client.parser import text_string_to_metric_families
 
-from savile.api import create_app, create_key
+from savile.api import ROLES, create_app, create_key
 from savile.store.tables import customers
 from savile.workspace import Workspace, init_workspace
 from tests.decide.helpers import add_customer, add_products
@@ -24,7 +25,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, 
     add_products(workspace.store)
     add_customer(workspace.store, "c1", language="fa")
     add_customer(workspace.store, "c2")
-    keys = {role: create_key(workspace.store, role, f"{role}-test") for role in ("channel", "analyst", "agent", "admin")}
+    keys = {role: create_key(workspace.store, role, f"{role}-test") for role in ("channel", "analyst", "agent", "admin", "monitor")}
     keys["customer"] = create_key(workspace.store, "customer", "c2-app", customer_id="c2")
     keys["other_channel"] = create_key(workspace.store, "channel", "web")
     with TestClient(create_app(workspace), raise_server_exceptions=False) as client:
@@ -46,7 +47,8 @@ MATRIX = [  # (method, path, body, roles allowed)
     ("POST", "/v1/actions/check", {"actions": [{"id": "x", "kind": "service", "content": {"en": {"body": "hi"}}}]},
      {"channel", "analyst", "agent", "admin"}),
     ("GET", "/v1/audit", None, {"analyst", "admin"}),
-    ("GET", "/v1/health", None, {"channel", "analyst", "agent", "admin", "customer"}),
+    ("GET", "/v1/health", None, {"channel", "analyst", "agent", "admin", "customer", "monitor"}),
+    ("GET", "/v1/metrics", None, {"analyst", "admin", "monitor"}),
     ("POST", "/v1/events", {"event_id": "m-1", "occurred_at": "2026-11-01T09:00:00Z", "channel": "web", "event_type": "login"},
      {"channel", "admin"}),
     ("GET", "/v1/customers/c2/inbox", None, {"channel", "analyst", "agent", "admin", "customer"}),
@@ -59,7 +61,7 @@ MATRIX = [  # (method, path, body, roles allowed)
 def test_role_matrix(api, method: str, path: str, body: dict | None, allowed: set[str]) -> None:  # noqa: ANN001
     client, keys, _ = api
     success = 202 if path == "/v1/events" else 200
-    for role in ("channel", "analyst", "agent", "admin", "customer"):
+    for role in ROLES:
         answer = call(client, keys[role], method, path, body)
         assert answer.status_code == (success if role in allowed else 403), (role, answer.text)
     assert call(client, None, method, path, body).status_code == 401
@@ -96,6 +98,36 @@ def test_a_decision_answers_in_the_contract_shape_and_its_trace_is_private_to_it
     assert call(client, keys["analyst"], "GET", path).status_code == 200
     by_source = call(client, keys["channel"], "POST", "/v1/decisions", {**DECISION, "customer": {"source": "core", "source_customer_id": "src-c1"}})
     assert by_source.status_code == 200 and by_source.json()["customer_id"] == "c1"
+
+
+def metric_values(client: TestClient, key: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    answer = call(client, key, "GET", "/v1/metrics")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
+    return {(sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(answer.text) for sample in family.samples}
+
+
+def test_metrics_count_what_a_decision_did(api) -> None:  # noqa: ANN001
+    client, keys, _ = api
+    before = metric_values(client, keys["monitor"])
+    made = call(client, keys["channel"], "POST", "/v1/decisions", DECISION).json()
+    trace = call(client, keys["admin"], "GET", f"/v1/decisions/{made['decision_id']}").json()
+    after = metric_values(client, keys["monitor"])
+
+    def grew(name: str, **labels: str) -> float:
+        key = (name, frozenset(labels.items()))
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert grew("savile_decisions_total", channel="mobile_app", mode="online") == 1
+    for action in made["actions"]:
+        assert grew("savile_decision_actions_chosen_total", action=action["action_id"]) >= 1
+    dropped = [c for c in trace["candidates"] if c["status"] == "dropped"]
+    assert dropped
+    for step, reason in {(c["step"], c["reason"]) for c in dropped}:
+        expected = sum(1 for c in dropped if (c["step"], c["reason"]) == (step, reason))
+        assert grew("savile_decision_candidates_dropped_total", step=step, reason=reason) == expected
+    assert grew("savile_http_requests_total", handler="/v1/decisions", method="POST", status="2xx") == 1
+    assert grew("savile_decision_write_group_size_count") == 1
 
 
 def test_reads_and_refusals_are_audited(api) -> None:  # noqa: ANN001

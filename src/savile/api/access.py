@@ -27,11 +27,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # channel apps: decide, read the customer they serve, read the catalogue and their own decisions
     "channel": frozenset({"decisions:create", "decisions:read_own", "customers:read", "catalogue:read", "events:create"}),
     # analysts and compliance: read everything, change nothing
-    "analyst": frozenset({"decisions:read", "customers:read", "catalogue:read", "audit:read", "deliveries:read", "agent_queue:read"}),
+    "analyst": frozenset({"decisions:read", "customers:read", "catalogue:read", "audit:read", "deliveries:read", "agent_queue:read",
+                          "metrics:read"}),
     # contact-centre and branch agents: the 360° view, what to do next, and the alerts queue
     "agent": frozenset({"decisions:read", "customers:read", "catalogue:read", "agent_queue:read"}),
     "admin": frozenset({"decisions:create", "decisions:read", "customers:read", "catalogue:read", "catalogue:write",
-                        "audit:read", "events:create", "deliveries:read", "agent_queue:read"}),
+                        "audit:read", "events:create", "deliveries:read", "agent_queue:read", "metrics:read"}),
+    # a metrics scraper (Prometheus): counts only, no customer and no decision
+    "monitor": frozenset({"metrics:read"}),
     # a customer's own key (preference centre): their own record only
     "customer": frozenset({"customers:read_self"}),
 }

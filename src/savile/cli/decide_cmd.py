@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
@@ -150,14 +151,23 @@ def serve_command(host: Annotated[str, typer.Option(help="Address to listen on."
                   port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
                   worker: Annotated[bool, typer.Option(help="Also process events and send messages in this process "
                                                             "(turn off when 'savile worker' runs separately).")] = True,
+                  workers: Annotated[int, typer.Option(min=1, help="Server processes (one per core; their metrics are "
+                                                                   "summed through PROMETHEUS_MULTIPROC_DIR).")] = 1,
                   workspace: WorkspaceOption = Path(".")) -> None:
-    """Run the HTTP API (events, decisions, customers, inbox, catalogue, audit)."""
+    """Run the HTTP API (events, decisions, customers, inbox, catalogue, audit, metrics)."""
     import uvicorn
 
     from savile.api import create_app
+    from savile.api.processes import WORKER_VARIABLE, WORKSPACE_VARIABLE, share_metrics
 
     with find_workspace(workspace) as opened:
-        uvicorn.run(create_app(opened, worker=worker), host=host, port=port, log_level="warning")
+        if workers == 1:
+            uvicorn.run(create_app(opened, worker=worker), host=host, port=port, log_level="warning")
+            return
+        os.environ[WORKSPACE_VARIABLE], os.environ[WORKER_VARIABLE] = str(opened.path), "1" if worker else ""
+        with share_metrics():
+            uvicorn.run("savile.api.processes:app_from_environment", factory=True, workers=workers, host=host, port=port,
+                        log_level="warning")
 
 
 def _moment(text: str | None) -> datetime:

@@ -20,6 +20,7 @@ from savile.decide.log import append, lock_customer, lock_customers, read_decisi
 from savile.decide.policy import DecisionPolicy
 from savile.decide.state import CustomerState, load_states
 from savile.exceptions import NotFoundError
+from savile.metrics import DECIDED_AGAIN, WRITE_GROUP, count_decisions
 from savile.store import SqlStore
 from savile.store.group_commit import GroupCommit
 from savile.store.tables import customer_links, customers, feature_snapshots, products
@@ -56,11 +57,14 @@ class DecisionService:
         with self.store.reading() as connection:
             state = _state_of(connection, request.customer_id)
         decision = self._decision(request, state, catalogue)
-        return self._commits.submit(_Made(decision, state.decisions_made, request, catalogue, marketing, actor))
+        logged = self._commits.submit(_Made(decision, state.decisions_made, request, catalogue, marketing, actor))
+        count_decisions([logged], "online")
+        return logged
 
     def _write(self, group: list[_Made]) -> list[Decision | BaseException]:
         """Log a group of decisions in one transaction. If it fails, each is tried on its own,
         so that one decision's failure (its customer merged meanwhile) fails only that one."""
+        WRITE_GROUP.observe(len(group))
         try:
             with self.writing() as connection:
                 return self._write_in(connection, group)
@@ -85,6 +89,7 @@ class DecisionService:
             made = group[i]
             request = made.request
             if lock_customer(connection, request.customer_id, request.now) != made.decisions_made + 1:  # another landed meanwhile
+                DECIDED_AGAIN.inc()
                 _append(connection, pending)  # so that the state read again sees the decisions already written
                 pending = []
                 made = replace(made, decision=self._decision(request, _state_of(connection, request.customer_id), made.catalogue))
@@ -113,6 +118,7 @@ class DecisionService:
             state = _state_of(connection, request.customer_id)
         decision = self._decision(request, state, catalogue)
         append(connection, [decision], mode, actor, marketing)
+        count_decisions([decision], mode)
         return decision
 
     def outbound(self, channel: str, out: Path, now: datetime | None = None, progress: Callable[[int, int], None] | None = None,
@@ -148,8 +154,10 @@ class DecisionService:
                     seed = uuid.uuid4().int % 2**32
                     request = DecisionRequest(customer_id, channel, now, limit=1, seed=seed)
                     made.append(decide(str(uuid.uuid4()), states[customer_id], request, self.catalogue, self.policy))
-            append(connection, [d for d in made if d.actions], "outbound", actor, self._marketing)
-        return [d for d in made if d.actions]
+            made = [d for d in made if d.actions]
+            append(connection, made, "outbound", actor, self._marketing)
+        count_decisions(made, "outbound")
+        return made
 
     def trace(self, decision_id: str) -> dict[str, Any]:
         with self.store.begin() as connection:

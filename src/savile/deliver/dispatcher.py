@@ -21,6 +21,7 @@ from savile.decide.policy import DecisionPolicy
 from savile.decide.state import load_states
 from savile.deliver.channels import Channel, DeliveryFailed
 from savile.deliver.timing import customer_zone, quiet_until
+from savile.metrics import DELIVERIES
 from savile.store import SqlStore
 from savile.store.tables import customers, deliveries
 
@@ -58,6 +59,9 @@ class Dispatcher:
                                      .order_by(deliveries.c.not_before, deliveries.c.created_at).limit(limit)).mappings().all()
         for row in due:
             self._one(dict(row), now, tally)
+        for outcome, n in vars(tally).items():
+            if n:
+                DELIVERIES.labels(outcome).inc(n)
         return tally
 
     def _one(self, delivery: dict[str, Any], now: datetime, tally: Sent) -> None:

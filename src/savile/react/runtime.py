@@ -21,6 +21,7 @@ from savile.deliver.links import LinkSigner, workspace_secret
 from savile.deliver.messages import Composer
 from savile.events.brokers import BrokerBus
 from savile.events.store_queue import StoreQueue
+from savile.metrics import EVENTS, TRIGGERS_FIRED
 from savile.react.processor import EventProcessor, ledger_key
 from savile.react.triggers import load_triggers
 from savile.workspace import Workspace
@@ -57,12 +58,16 @@ class RealTime:
         Returns the deliveries it caused."""
         try:
             outcome = self.processor.handle(payload)
+            EVENTS.labels("duplicate" if outcome is None else "processed").inc()
             if outcome is not None:
                 self.processed += 1
+                for trigger in outcome.fired:
+                    TRIGGERS_FIRED.labels(trigger).inc()
                 return len(outcome.deliveries)
         except Exception as error:  # noqa: BLE001 — one bad event must not stop the stream; it is kept with its reason
             key = _key_or_none(payload)
             self.failures.append(f"{key}: {error}")
+            EVENTS.labels("failed").inc()
             log.error("event failed", event_key=key, error=str(error))
             if key is not None:  # without an id there is no row to keep it in; the log line is its record
                 self.processor.mark_failed(key, payload, error)

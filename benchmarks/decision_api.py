@@ -5,7 +5,7 @@
 
 Fills a workspace's operational store (SQLite) with N customers, each with holdings, consents
 and an online profile (features, propensities, flags) — the rows a decision reads — then serves
-``savile serve``'s app and a one-line FastAPI app with uvicorn (one process each, in turn) and
+``savile serve`` and a one-line FastAPI app under uvicorn (each with ``--workers`` processes, in turn) and
 drives each with concurrent keep-alive clients from another process. Prints p50/p99 latency and
 requests per second for both; compare the ratio, since the client shares the machine's cores.
 
@@ -85,12 +85,6 @@ def hello(body: dict) -> dict:
     return {"hello": "world"}
 """
 
-SAVILE = """
-from pathlib import Path
-from savile.api import create_app
-from savile.workspace import find_workspace
-app = create_app(find_workspace(Path({workspace!r})))
-"""
 
 
 def serve(code: str, port: int, folder: Path, workers: int = 1) -> subprocess.Popen:  # type: ignore[type-arg]
@@ -98,6 +92,17 @@ def serve(code: str, port: int, folder: Path, workers: int = 1) -> subprocess.Po
     module.write_text(code, encoding="utf-8")
     process = subprocess.Popen([sys.executable, "-m", "uvicorn", f"app_{port}:app", "--port", str(port), "--log-level", "warning",
                                 "--no-access-log", "--workers", str(workers)], cwd=folder)
+    return ready(process, port)
+
+
+def serve_savile(workspace: Path, port: int, workers: int) -> subprocess.Popen:  # type: ignore[type-arg]
+    """``savile serve`` itself, as a bank runs it (metrics shared between processes included)."""
+    process = subprocess.Popen([sys.executable, "-m", "savile", "serve", "-w", str(workspace), "--port", str(port),
+                                "--workers", str(workers), "--no-worker"])
+    return ready(process, port)
+
+
+def ready(process: subprocess.Popen, port: int) -> subprocess.Popen:  # type: ignore[type-arg]
     import httpx
 
     for _ in range(600):
@@ -255,7 +260,7 @@ def main() -> None:
     finally:
         hello.terminate()
         hello.wait()
-    savile = serve(SAVILE.format(workspace=str(workspace)), 8766, folder, args.workers)
+    savile = serve_savile(workspace, 8766, args.workers)
     try:
         run("decisions", "http://127.0.0.1:8766/v1/decisions", bodies)
     finally:

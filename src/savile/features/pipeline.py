@@ -26,6 +26,7 @@ from savile.features.catalogue import (
     DEMOGRAPHICS,
     INTERACTION_PARTIALS,
     SALARY_CHANGE,
+    MCC_SETS,
     TRANSACTION_PARTIALS,
     Feature,
     Windowed,
@@ -183,6 +184,7 @@ class FeatureBuilder:
                 SELECT h.customer_id, {_aggregates(product_h) or "1 AS no_holding_features"}
                 FROM holdings_resolved h WHERE h.opened_at <= $as_of GROUP BY h.customer_id
             ),
+            mcc_sets AS MATERIALIZED ({MCC_SETS}),
             tp AS MATERIALIZED ({TRANSACTION_PARTIALS}),
             tb AS (SELECT p.customer_id, p.band, {transactions.per_band} FROM tp p GROUP BY 1, 2),
             ts AS ({SALARY_CHANGE}),

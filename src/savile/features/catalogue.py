@@ -1,7 +1,7 @@
 """The feature catalogue: every feature's name, family, window and meaning, from templates.
 
 Definitions are data: a template (category × window × aggregate) expands to SQL fragments
-for DuckDB's aggregate FILTER clauses, which SQLGlot can translate for Spark. MCC groups follow
+for DuckDB's aggregates, which SQLGlot can translate for Spark. MCC groups follow
 ISO 18245 ranges, not any one bank's merchants; product features follow the bank's own catalogue.
 """
 
@@ -44,6 +44,13 @@ class Feature:
     meaning: str
 
 
+def only_where(function: str, value: str, condition: str) -> str:
+    """``function(value)`` over the rows where ``condition`` holds. Written as a CASE inside the
+    aggregate, not a FILTER clause: the same values, and DuckDB computes a hundred of them side by
+    side about twice as fast."""
+    return f"{function}(CASE WHEN {condition} THEN {value} END)"
+
+
 # Transactions and interactions are summed in three steps, each on far fewer rows than the last:
 # one scan into partial rows ``p`` (per customer, band of days and the columns features select
 # on); then per customer and band, one column per measure; then per customer, each feature adding
@@ -66,8 +73,8 @@ TRANSACTION_PARTIALS = f"""
     FROM (
         SELECT a.customer_id, t.channel, {_band("t.booked_at")} AS band, coalesce(t.country <> g.country, FALSE) AS abroad,
                coalesce(m.mcc_set, 0) AS mcc_set, count(*) AS n,
-               coalesce(sum(t.amount) FILTER (WHERE t.amount > 0), 0) AS money_in,
-               coalesce(-sum(t.amount) FILTER (WHERE t.amount < 0), 0) AS money_out, max(t.booked_at) AS last_at
+               coalesce({only_where("sum", "t.amount", "t.amount > 0")}, 0) AS money_in,
+               coalesce(-{only_where("sum", "t.amount", "t.amount < 0")}, 0) AS money_out, max(t.booked_at) AS last_at
         FROM transactions t JOIN account_map a ON a.account_id = t.account_id
         LEFT JOIN golden g ON g.customer_id = a.customer_id
         LEFT JOIN mcc_sets m ON m.mcc = t.mcc
@@ -108,11 +115,11 @@ class Windowed:
 
 
 def _count(days: int, condition: str = "TRUE") -> Windowed:
-    return Windowed(f"sum(p.n) FILTER (WHERE {condition})", days, whole=True)
+    return Windowed(only_where("sum", "p.n", condition), days, whole=True)
 
 
 def _total(amount: str, days: int, condition: str = "TRUE") -> Windowed:
-    return Windowed(f"sum({amount}) FILTER (WHERE {condition})", days)
+    return Windowed(only_where("sum", amount, condition), days)
 
 
 def transaction_features() -> list[tuple[Feature, Windowed | str]]:
@@ -142,7 +149,7 @@ def transaction_features() -> list[tuple[Feature, Windowed | str]]:
         (Feature("txn_days_since_last", "transactions", None, "days since the last transaction"),
          Windowed("max(p.last_at)", None, "max", then=_whole_days_before_end("{}"))),
         (Feature("txn_days_since_salary", "transactions", None, "days since the last salary payment"),
-         Windowed("max(p.last_at) FILTER (WHERE p.channel = 'salary')", None, "max", then=_whole_days_before_end("{}"))),
+         Windowed(only_where("max", "p.last_at", "p.channel = 'salary'"), None, "max", then=_whole_days_before_end("{}"))),
     ]
     return out
 

@@ -32,6 +32,7 @@ from savile.features.catalogue import (
     Windowed,
     interaction_features,
     interaction_value_features,
+    only_where,
     product_features,
     spending_mix_features,
     sql_literal,
@@ -270,8 +271,8 @@ def _in_bands(features: list[tuple[Feature, Windowed | str]]) -> _Bands:
             out.append(f"{definition} AS {feature.name}")
             continue
         column = measures.setdefault((definition.per_band, definition.combine), f"m{len(measures)}")
-        within = f" FILTER (WHERE b.band <= {definition.days})" if definition.days is not None else ""
-        value = f"{definition.combine}(b.{column}){within}"
+        value = (only_where(definition.combine, f"b.{column}", f"b.band <= {definition.days}") if definition.days is not None
+                 else f"{definition.combine}(b.{column})")
         if definition.combine == "sum":
             value = f"coalesce({value}, 0)"
         if definition.whole:

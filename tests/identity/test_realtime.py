@@ -3,8 +3,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
+from savile.identity import realtime
 from savile.identity.realtime import link_event, link_new_record, match_event
 from savile.identity.resolve import resolve
 from savile.store.tables import customer_links, identity_history, steward_rules
@@ -84,7 +86,10 @@ def test_a_new_record_stays_apart_from_records_a_steward_kept_it_from(workspace:
     assert found.linked_by == "new" and found.customer_id != links[("core", "C-1001")]
 
 
-def test_a_record_with_only_a_name_joins_the_one_customer_of_that_name(workspace: Workspace, example_folder: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch", [realtime.NAMESAKE_BATCH, 1])  # 1: the namesakes are read in different batches
+def test_a_record_with_only_a_name_joins_the_one_customer_of_that_name(workspace: Workspace, example_folder: Path, tmp_path: Path,
+                                                                        batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(realtime, "NAMESAKE_BATCH", batch)
     links = _resolved(workspace, example_folder)
     folder = tmp_path / "names"
     folder.mkdir()

@@ -86,6 +86,9 @@ def stitch_device(connection: sa.Connection, analytics: DuckDBAnalyticalStore | 
     return True
 
 
+NAMESAKE_BATCH = 200  # customers of one surname whose records are read at once
+
+
 def link_new_record(store: SqlStore, source: str, source_customer_id: str, trust: Sequence[str], actor: str = "realtime") -> Match:
     """Give a freshly ingested customer record its golden customer, now."""
     now = datetime.now(timezone.utc)
@@ -157,15 +160,18 @@ def _only_namesake(connection: sa.Connection, record: dict[str, Any], apart: set
     a name, and the guard vetoes none of their records (the batch's rule, in docs/identity.md)."""
     if not record["first_key"] or not record["last_key"]:
         return None, None
-    candidates = connection.execute(sa.select(identifiers.c.customer_id).where(
-        identifiers.c.kind == "surname", identifiers.c.value == record["last_key"]).distinct()).scalars().all()
-    namesakes = []
-    for customer_id, rows in sorted(records_of_each(connection, list(candidates)).items()):
-        others = [match_features(row) for row in rows]
-        if any(same_name(record, other) for other in others):
-            namesakes.append((customer_id, rows, others))
-            if len(namesakes) > 1:
-                break  # two already: nobody is guessed
+    candidates = sorted(connection.execute(sa.select(identifiers.c.customer_id).where(
+        identifiers.c.kind == "surname", identifiers.c.value == record["last_key"]).distinct()).scalars().all())
+    namesakes: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]] = []
+    # A common surname has thousands of customers; their records are read a batch at a time, and
+    # reading stops at the second namesake (a common name is decided in the first batch or two).
+    for start in range(0, len(candidates), NAMESAKE_BATCH):
+        for customer_id, rows in sorted(records_of_each(connection, candidates[start : start + NAMESAKE_BATCH]).items()):
+            others = [match_features(row) for row in rows]
+            if any(same_name(record, other) for other in others):
+                namesakes.append((customer_id, rows, others))
+        if len(namesakes) > 1:
+            break  # two already: nobody is guessed
     if len(namesakes) != 1:
         return None, None
     customer_id, rows, others = namesakes[0]

@@ -77,7 +77,7 @@ def test_slices_read_each_transaction_once_even_from_an_account_two_customers_sh
         sliced = FeatureBuilder(small_bank.store, analytics, customers_per_pass=37)
         for day in (SMALL_BANK_AS_OF, SMALL_BANK_AS_OF - timedelta(days=45)):
             assert sliced.features_as_of(day).table.equals(whole.features_as_of(day).table)
-        folder = Path(next(iter(sliced._slices.values()))).parent.parent
+        folder = Path(next(iter(sliced._slices["transactions"].values()))).parent.parent.parent
         assert folder.is_dir()
         del sliced
         gc.collect()

@@ -78,7 +78,7 @@ class FeatureBuilder:
     def __init__(self, store: SqlStore, analytics: DuckDBAnalyticalStore, customers_per_pass: int = CUSTOMERS_PER_PASS) -> None:
         self.store, self.analytics = store, analytics
         self.customers_per_pass = customers_per_pass
-        self._slices: dict[int, str] | None = None  # pass number → its transactions' Parquet files
+        self._slices: dict[str, dict[int, str]] | None = None  # table → pass number → that pass's Parquet files
         with store.begin() as connection:
             self.products = [dict(r) for r in connection.execute(sa.select(products).order_by(products.c.product_code)).mappings()]
             golden = connection.execute(sa.select(
@@ -109,34 +109,42 @@ class FeatureBuilder:
         once outgrew its memory limit, a slice of them does not."""
         sql = self._query()
         passes = self._passes()
-        sliced = self._transactions_by_slice() if len(passes) > 1 else {}
+        sliced = self._written_by_slice() if len(passes) > 1 else {}
         tables = []
         for number, (low, high) in enumerate(passes):
-            transactions = _slice_of_transactions(sliced.get(number)) if len(passes) > 1 else None
-            tables.append(self.analytics.connection.sql(_bind(_within(sql, low, high, transactions), as_of)).to_arrow_table())
+            own = {table: _slice_of(table, files.get(number)) for table, files in sliced.items()}
+            tables.append(self.analytics.connection.sql(_bind(_within(sql, low, high, own), as_of)).to_arrow_table())
         return FeatureSet(as_of, pa.concat_tables(tables) if len(tables) > 1 else tables[0])
 
-    def _transactions_by_slice(self) -> dict[int, str]:
-        """The transactions written once into one Parquet folder per pass's slice of customers, so
-        that a pass reads its own instead of scanning them all: at 1M customers the eleven full
-        scans of 250M rows were most of 43 minutes a date. Written on the first date and kept for
-        the builder's life (its golden records and holdings are fixed at creation too). An account
-        shared by two customers of one slice is written to it once: the pass joins the account map."""
+    def _written_by_slice(self) -> dict[str, dict[int, str]]:
+        """The transactions and the resolved interactions written once into one Parquet folder per
+        pass's slice of customers, so that a pass reads its own instead of them all: at 1M
+        customers the eleven full scans of 250M transactions were most of 43 minutes a date, and
+        every pass resolved every interaction to its customer (a view) only to keep a tenth. Written
+        on the first date and kept for the builder's life (its golden records and holdings are fixed
+        at creation too). An account shared by two customers of one slice is written to it once:
+        the pass joins the account map."""
         if self._slices is None:
-            folder = Path(tempfile.mkdtemp(prefix="savile-transactions-", dir=_beside(self.analytics.path)))
+            folder = Path(tempfile.mkdtemp(prefix="savile-slices-", dir=_beside(self.analytics.path)))
             weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
+            slices = f"""SELECT customer_id, (row_number() OVER (ORDER BY customer_id) - 1) // {int(self.customers_per_pass)} AS {_SLICE}
+                         FROM golden"""
+            written = {
+                "transactions": f"""SELECT t.*, s.{_SLICE} FROM transactions t JOIN (
+                                        SELECT DISTINCT a.account_id, g.{_SLICE} FROM account_map a JOIN ({slices}) g
+                                        ON g.customer_id = a.customer_id) s ON s.account_id = t.account_id""",
+                "interactions_resolved": f"""SELECT i.*, g.{_SLICE} FROM interactions_resolved i
+                                             JOIN ({slices}) g ON g.customer_id = i.customer_id""",
+            }
             connection = self.analytics.connection
-            connection.execute("SET preserve_insertion_order = false")  # lets the partitioned write stream in bounded memory
+            connection.execute("SET preserve_insertion_order = false")  # lets the partitioned writes stream in bounded memory
             try:
-                connection.execute(f"""
-                    COPY (SELECT t.*, s.{_SLICE} FROM transactions t JOIN (
-                            SELECT DISTINCT a.account_id, g.{_SLICE} FROM account_map a JOIN (
-                                SELECT customer_id, (row_number() OVER (ORDER BY customer_id) - 1) // {int(self.customers_per_pass)} AS {_SLICE}
-                                FROM golden) g ON g.customer_id = a.customer_id) s ON s.account_id = t.account_id)
-                    TO {sql_literal(str(folder))} (FORMAT parquet, PARTITION_BY ({_SLICE}))""")
+                for table, query in written.items():
+                    connection.execute(f"COPY ({query}) TO {sql_literal(str(folder / table))} (FORMAT parquet, PARTITION_BY ({_SLICE}))")
             finally:
                 connection.execute("RESET preserve_insertion_order")
-            self._slices = {int(part.name.split("=", 1)[1]): str(part / "*.parquet") for part in folder.glob(f"{_SLICE}=*")}
+            self._slices = {table: {int(part.name.split("=", 1)[1]): str(part / "*.parquet") for part in (folder / table).glob(f"{_SLICE}=*")}
+                            for table in written}
         return self._slices
 
     def _passes(self) -> list[tuple[str | None, str | None]]:
@@ -220,29 +228,29 @@ class FeatureBuilder:
 
 
 # The query's inputs keyed by customer: a pass shadows each with its slice (a CTE of the same
-# name wins over the table). Transactions are shadowed by the pass's own Parquet files.
+# name wins over the table), and the ones written per slice with their own Parquet files.
 _BY_CUSTOMER = ("golden", "holdings_resolved", "account_map", "interactions_resolved")
 _SLICE = "savile_slice"
 
 
-def _slice_of_transactions(files: str | None) -> str:
-    """The query for one pass's transactions: its Parquet files (a slice whose customers have
-    no transactions has none)."""
+def _slice_of(table: str, files: str | None) -> str:
+    """The query for one pass's rows of ``table``: its Parquet files (a slice whose customers have
+    none has no files)."""
     if files is None:
-        return "SELECT * FROM main.transactions WHERE FALSE"
+        return f"SELECT * FROM main.{table} WHERE FALSE"
     return f"SELECT * EXCLUDE ({_SLICE}) FROM read_parquet({sql_literal(files)}, hive_partitioning = true)"
 
 
-def _within(sql: str, low: str | None, high: str | None, transactions: str | None = None) -> str:
-    """``sql`` over the customers in [low, high); ``transactions``, a query for their transactions."""
+def _within(sql: str, low: str | None, high: str | None, own: dict[str, str] | None = None) -> str:
+    """``sql`` over the customers in [low, high); ``own``, queries for their rows of the tables written by slice."""
     if low is None and high is None:
         return sql
+    own = own or {}
     bounds = [f"customer_id >= {sql_literal(low)}"] if low is not None else []
     bounds += [f"customer_id < {sql_literal(high)}"] if high is not None else []
     where = " AND ".join(bounds)
-    slices = [f"{name} AS (SELECT * FROM main.{name} WHERE {where})" for name in _BY_CUSTOMER]
-    if transactions is not None:
-        slices.append(f"transactions AS ({transactions})")
+    slices = [f"{name} AS (SELECT * FROM main.{name} WHERE {where})" for name in _BY_CUSTOMER if name not in own]
+    slices += [f"{name} AS ({query})" for name, query in own.items()]
     head, rest = sql.split("WITH", 1)
     return f"{head}WITH {', '.join(slices)},{rest}"
 

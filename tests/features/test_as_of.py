@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import gc
+import random
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from savile.features import FeatureBuilder
+from savile.features.pipeline import CUSTOMERS_PER_PASS
 from savile.identity import resolve
 from savile.store.tables import customer_links
 from savile.workspace import Workspace
@@ -62,6 +65,16 @@ def test_features_computed_in_slices_of_customers_equal_one_pass(small_bank: Wor
     sliced = FeatureBuilder(small_bank.store, small_bank.analytics, customers_per_pass=37).features_as_of(SMALL_BANK_AS_OF).table
     assert whole.num_rows > 37 * 3
     assert sliced.equals(whole)
+
+
+@pytest.mark.parametrize("customers_per_pass", [CUSTOMERS_PER_PASS, 37])
+def test_features_of_a_sample_are_its_rows_of_the_whole(small_bank: Workspace, customers_per_pass: int) -> None:
+    builder = FeatureBuilder(small_bank.store, small_bank.analytics, customers_per_pass=customers_per_pass)
+    whole = builder.features_as_of(SMALL_BANK_AS_OF)
+    assert builder.population(SMALL_BANK_AS_OF) == whole.customers
+    rows = sorted(random.Random(3).sample(range(whole.table.num_rows), 50))
+    sample = builder.features_as_of(SMALL_BANK_AS_OF, only=[whole.customers[i] for i in reversed(rows)] + ["nobody"])
+    assert sample.table.equals(whole.table.take(rows))
 
 
 def test_slices_read_each_transaction_once_even_from_an_account_two_customers_share(small_bank: Workspace) -> None:

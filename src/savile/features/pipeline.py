@@ -8,10 +8,12 @@ latest known; the contract does not date them.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import shutil
 import tempfile
 import weakref
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -103,18 +105,39 @@ class FeatureBuilder:
                 + [f for f, _ in self._transactions] + [f for f, _ in self._interactions]
                 + [f for f, source, _ in self._products if source == "i"] + [f for f, _ in self._mix])
 
-    def features_as_of(self, as_of: date) -> FeatureSet:
-        """Every feature of every customer, one pass per ``customers_per_pass`` customers (in id
-        order, so the passes join up sorted): DuckDB's wide aggregates for a million customers at
-        once outgrew its memory limit, a slice of them does not."""
+    def features_as_of(self, as_of: date, only: Sequence[str] | None = None) -> FeatureSet:
+        """Every feature of every customer in ``population(as_of)``, or of those of them ``only``
+        names (a training sample), one pass per ``customers_per_pass`` customers (in id order, so
+        the passes join up sorted): DuckDB's wide aggregates for a million customers at once
+        outgrew its memory limit, a slice of them does not."""
         sql = self._query()
         passes = self._passes()
         sliced = self._written_by_slice() if len(passes) > 1 else {}
         tables = []
-        for number, (low, high) in enumerate(passes):
-            own = {table: _slice_of(table, files.get(number)) for table, files in sliced.items()}
-            tables.append(self.analytics.connection.sql(_bind(_within(sql, low, high, own), as_of)).to_arrow_table())
+        with self._wanted(only):
+            for number, (low, high) in enumerate(passes):
+                own = {table: _slice_of(table, files.get(number)) for table, files in sliced.items()}
+                query = _within(sql, low, high, own, wanted=only is not None)
+                tables.append(self.analytics.connection.sql(_bind(query, as_of)).to_arrow_table())
         return FeatureSet(as_of, pa.concat_tables(tables) if len(tables) > 1 else tables[0])
+
+    def population(self, as_of: date) -> list[str]:
+        """The customers ``features_as_of`` covers: golden customers who held an open product on ``as_of``, in id order."""
+        query = f"SELECT h.customer_id FROM ({_HOLDERS}) h JOIN golden g ON g.customer_id = h.customer_id ORDER BY 1"
+        return [row[0] for row in self.analytics.connection.sql(_bind(query, as_of)).fetchall()]
+
+    @contextlib.contextmanager
+    def _wanted(self, only: Sequence[str] | None) -> Iterator[None]:
+        """``only`` as the table ``_WANTED`` while the passes run."""
+        if only is None:
+            yield
+            return
+        connection = self.analytics.connection
+        connection.register(_WANTED, pa.table({"customer_id": pa.array(list(only), pa.string())}))
+        try:
+            yield
+        finally:
+            connection.unregister(_WANTED)
 
     def _written_by_slice(self) -> dict[str, dict[int, str]]:
         """The transactions and the resolved interactions written once into one Parquet folder per
@@ -185,10 +208,7 @@ class FeatureBuilder:
         selected += [f"{sql} AS {f.name}" for f, sql in self._mix]
         transactions, interactions = _in_bands(self._transactions), _in_bands([*self._interactions, *product_i])
         return f"""
-            WITH base AS (
-                SELECT DISTINCT customer_id FROM holdings_resolved
-                WHERE opened_at <= $as_of AND (closed_at IS NULL OR closed_at > $as_of)
-            ),
+            WITH base AS ({_HOLDERS}),
             hf AS (
                 SELECT h.customer_id, {_aggregates(product_h) or "1 AS no_holding_features"}
                 FROM holdings_resolved h WHERE h.opened_at <= $as_of GROUP BY h.customer_id
@@ -231,6 +251,9 @@ class FeatureBuilder:
 # name wins over the table), and the ones written per slice with their own Parquet files.
 _BY_CUSTOMER = ("golden", "holdings_resolved", "account_map", "interactions_resolved")
 _SLICE = "savile_slice"
+_WANTED = "savile_wanted"  # the customers a sample asks for
+_HOLDERS = """SELECT DISTINCT customer_id FROM holdings_resolved
+               WHERE opened_at <= $as_of AND (closed_at IS NULL OR closed_at > $as_of)"""
 
 
 def _slice_of(table: str, files: str | None) -> str:
@@ -241,16 +264,18 @@ def _slice_of(table: str, files: str | None) -> str:
     return f"SELECT * EXCLUDE ({_SLICE}) FROM read_parquet({sql_literal(files)}, hive_partitioning = true)"
 
 
-def _within(sql: str, low: str | None, high: str | None, own: dict[str, str] | None = None) -> str:
-    """``sql`` over the customers in [low, high); ``own``, queries for their rows of the tables written by slice."""
-    if low is None and high is None:
-        return sql
-    own = own or {}
+def _within(sql: str, low: str | None, high: str | None, own: dict[str, str] | None = None, wanted: bool = False) -> str:
+    """``sql`` over the customers in [low, high) (and in ``_WANTED`` with ``wanted``); ``own``,
+    queries for their rows of the tables written by slice (transactions follow the account map)."""
     bounds = [f"customer_id >= {sql_literal(low)}"] if low is not None else []
     bounds += [f"customer_id < {sql_literal(high)}"] if high is not None else []
+    bounds += [f"customer_id IN (SELECT customer_id FROM {_WANTED})"] if wanted else []
+    if not bounds:
+        return sql
+    own = own or {}
     where = " AND ".join(bounds)
-    slices = [f"{name} AS (SELECT * FROM main.{name} WHERE {where})" for name in _BY_CUSTOMER if name not in own]
-    slices += [f"{name} AS ({query})" for name, query in own.items()]
+    slices = [f"{name} AS (SELECT * FROM {f'({own[name]})' if name in own else f'main.{name}'} WHERE {where})" for name in _BY_CUSTOMER]
+    slices += [f"{name} AS ({query})" for name, query in own.items() if name not in _BY_CUSTOMER]
     head, rest = sql.split("WITH", 1)
     return f"{head}WITH {', '.join(slices)},{rest}"
 

@@ -41,6 +41,27 @@ def first_names_differ(a: Record, b: Record) -> bool:
     return not (sounds_close and JaroWinkler.similarity(one, other) >= 0.8)
 
 
+def first_name_keys(record: Record) -> set[tuple[str, str]] | None:
+    """Keys for finding a full first name's possible matches without comparing it with every
+    other: any two full first names that ``first_names_differ`` accepts as one name share a key
+    (an index of the keys then returns a superset to check). None when the record has no Latin
+    spelling, which ``first_names_differ`` accepts with anything.
+
+    The keys follow the tests above: the same phonetic key or one edit apart (the key and each
+    one-letter deletion of it), a shared name form, or one edit between the Latin spellings (the
+    spelling and each one-letter deletion: two strings one substitution, insertion, deletion or
+    swap apart share a deletion)."""
+    latin, key = record["first_latin"], record["first_key"] or ""
+    if not latin:
+        return None
+    return ({("form", form) for form in record["first_forms"] or ()} | {("spelling", text) for text in _deletions(latin)}
+            | {("sound", text) for text in _deletions(key)})
+
+
+def _deletions(text: str) -> set[str]:
+    return {text} | {text[:i] + text[i + 1 :] for i in range(len(text))}
+
+
 def initials_agree(a: Record, b: Record) -> bool:
     """'E.' agrees with Evgeny and with Zhenya, his nickname; 'T.' with Anthony's Tony."""
     if not a["first_initial"] or not b["first_initial"]:

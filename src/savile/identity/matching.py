@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from savile.identity.clustering import Edge, cluster
-from savile.identity.guard import first_names_differ, sets_conflict, veto
+from savile.identity.guard import first_name_keys, first_names_differ, sets_conflict, veto
 from savile.identity.linkage import MATCH_THRESHOLD, LinkageBackend, predict_edges
 
 # Deterministic evidence: identifiers strong enough to link on their own.
@@ -93,23 +93,37 @@ def _join_name_only_records(matching: Matching, by_id: dict[int, dict[str, Any]]
     show one person another's data."""
     seen = Counter((field, record[field]) for record in by_id.values() for field in CONTACTS if record[field])
     index = {uid: number for number, members in enumerate(matching.clusters) for uid in members}
-    by_surname: dict[str, set[int]] = {}
+    # A common surname has thousands of customers: comparing each name-only record with every one
+    # of them made this step quadratic (over ten minutes at 1M records). ``same_name`` reads only
+    # names, so distinct names are compared, and only with the names an index of
+    # ``first_name_keys`` finds for them (a superset of their matches).
+    names: dict[tuple[Any, ...], list[Any]] = {}  # name → [a record of it, its clusters]
     for uid, record in by_id.items():
         if record["last_key"] and record["first_key"]:
-            by_surname.setdefault(record["last_key"], set()).add(index[uid])
+            names.setdefault(name_of(record), [record, set()])[1].add(index[uid])
+    by_key: dict[tuple[str, tuple[str, str] | None], list[tuple[Any, ...]]] = {}  # (surname, key or None) → names
+    of_surname: dict[str, list[tuple[Any, ...]]] = {}
+    for name, (example, _) in names.items():
+        of_surname.setdefault(example["last_key"], []).append(name)
+        for key in first_name_keys(example) or {None}:
+            by_key.setdefault((example["last_key"], key), []).append(name)
+    namesakes_of: dict[tuple[Any, ...], set[int]] = {}  # name → clusters with a record of the same name
     joins: list[tuple[int, int, int]] = []  # (record, cluster, namesake in it)
     for uid in sorted(by_id):
         record = by_id[uid]
         if len(matching.clusters[index[uid]]) > 1 or not name_only(record, seen) or not record["first_key"]:
             continue
-        namesakes = []
-        for number in sorted(by_surname.get(record["last_key"], set()) - {index[uid]}):
-            other = next((m for m in matching.clusters[number] if same_name(record, by_id[m])), None)
-            if other is not None:
-                namesakes.append((number, other))
+        name = name_of(record)
+        if name not in namesakes_of:
+            keys = first_name_keys(record)
+            candidates = ({n for key in keys | {None} for n in by_key.get((record["last_key"], key), ())} if keys is not None
+                          else of_surname.get(record["last_key"], []))
+            namesakes_of[name] = {number for other in candidates if same_name(record, names[other][0]) for number in names[other][1]}
+        namesakes = sorted(namesakes_of[name] - {index[uid]})
         if len(namesakes) != 1:
             continue
-        number, other = namesakes[0]
+        number = namesakes[0]
+        other = next(m for m in matching.clusters[number] if same_name(record, by_id[m]))
         members = [by_id[m] for m in matching.clusters[number]]
         if all(name_only(member) for member in members):
             continue  # only another name-only record: nothing says who either is
@@ -130,6 +144,14 @@ def name_only(record: dict[str, Any], contacts_seen: Counter[tuple[str, Any]] | 
         if value and not (field in CONTACTS and contacts_seen is not None and contacts_seen[(field, value)] <= 1):
             return False
     return True
+
+
+NAME_FIELDS = ("last_key", "first_key", "first_latin", "first_forms", "first_initial", "first_is_initial", "first_abjad")
+
+
+def name_of(record: dict[str, Any]) -> tuple[Any, ...]:
+    """Everything ``same_name`` reads of a record: two records with equal names compare alike."""
+    return tuple(tuple(value) if isinstance(value, list) else value for value in (record[field] for field in NAME_FIELDS))
 
 
 def same_name(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -34,25 +34,24 @@ class Snapshot:
 def snapshot(builder: FeatureBuilder, as_of: date, non_adopters_kept: float = NON_ADOPTERS_KEPT) -> Snapshot:
     """Features at ``as_of`` and the adoptions of the month after it: every customer who adopted
     something and a fixed random share of the others, weighted back up. Adoptions are rare, so
-    this keeps nearly all that can be learnt while bounding memory by the adopters, not the base."""
-    features = builder.features_as_of(as_of)
+    this keeps nearly all that can be learnt while bounding memory by the adopters, not the base.
+    The sample is drawn first and features are computed for it alone (about a quarter of the base)."""
+    population = builder.population(as_of)
+    adopted = builder.adoptions_after(as_of)
+    adopters = set(adopted.column("customer_id").to_pylist())
+    drawn = np.random.default_rng(as_of.toordinal()).random(len(population)) < non_adopters_kept
+    features = builder.features_as_of(as_of, only=[c for c, kept in zip(population, drawn, strict=True) if kept or c in adopters])
     customers = features.customers
     held = _held(features, builder.product_codes)
     Y = np.zeros_like(held, dtype=np.int8)
     position = {c: i for i, c in enumerate(customers)}
     index = {code: j for j, code in enumerate(builder.product_codes)}
-    adopted = builder.adoptions_after(as_of)
     for customer, code in zip(adopted.column("customer_id").to_pylist(), adopted.column("product_code").to_pylist(), strict=True):
         if customer in position and code in index:
             Y[position[customer], index[code]] = 1
-    adopter = Y.any(axis=1)
-    keep = adopter | (np.random.default_rng(as_of.toordinal()).random(len(customers)) < non_adopters_kept)
-    rows = np.flatnonzero(keep)
-    kept = FeatureSet(as_of, features.table.take(rows))  # the matrix of the kept rows only, never the whole base
-    X = kept.matrix().astype(np.float32)  # LightGBM bins features anyway: half the memory, same model
+    X = features.matrix().astype(np.float32)  # LightGBM bins features anyway: half the memory, same model
     eligible = ~held & _age_eligible(features, builder.products)
-    return Snapshot([customers[i] for i in rows], X, Y[rows], eligible[rows],
-                    np.where(adopter[rows], 1.0, 1.0 / non_adopters_kept), len(customers))
+    return Snapshot(customers, X, Y, eligible, np.where(Y.any(axis=1), 1.0, 1.0 / non_adopters_kept), len(population))
 
 
 def train(builder: FeatureBuilder, as_of: date, registry: Path, snapshots: int = SNAPSHOTS) -> dict[str, Any]:

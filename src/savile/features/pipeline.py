@@ -28,12 +28,12 @@ from savile.features.catalogue import (
     DEMOGRAPHICS,
     INTERACTION_PARTIALS,
     SALARY_CHANGE,
-    MCC_SETS,
     TRANSACTION_PARTIALS,
     Feature,
     Windowed,
     interaction_features,
     interaction_value_features,
+    mcc_sets,
     only_where,
     product_features,
     spending_mix_features,
@@ -98,6 +98,8 @@ class FeatureBuilder:
         self._interactions = interaction_features() + interaction_value_features(*self._observed_pages_and_app_features())
         self._products = product_features(self.product_codes)
         self._mix = spending_mix_features()
+        self._mccs = [row[0] for row in analytics.connection.sql(
+            "SELECT DISTINCT mcc FROM transactions WHERE mcc IS NOT NULL ORDER BY 1").fetchall()]
 
     def catalogue(self) -> list[Feature]:
         """Every feature, in the order of the columns ``features_as_of`` returns."""
@@ -213,7 +215,7 @@ class FeatureBuilder:
                 SELECT h.customer_id, {_aggregates(product_h) or "1 AS no_holding_features"}
                 FROM holdings_resolved h WHERE h.opened_at <= $as_of GROUP BY h.customer_id
             ),
-            mcc_sets AS MATERIALIZED ({MCC_SETS}),
+            mcc_sets AS MATERIALIZED ({mcc_sets(self._mccs)}),
             tp AS MATERIALIZED ({TRANSACTION_PARTIALS}),
             tb AS (SELECT p.customer_id, p.band, {transactions.per_band} FROM tp p GROUP BY 1, 2),
             ts AS ({SALARY_CHANGE}),

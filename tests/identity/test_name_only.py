@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from savile.identity.features import match_features
-from savile.identity.guard import first_name_keys, first_names_differ, sets_conflict
-from savile.identity.matching import CONTACTS, Evidence, Matching, _join_name_only_records, name_only, same_name
+from savile.identity.guard import first_name_keys, first_names_differ
+from savile.identity.matching import CONTACTS, Matching, _join_name_only_records, apply_joins, may_join, name_only, same_name
 
 FIRST = ["Aleksandr", "Sasha", "Alexander", "Александр", "Boris", "Ivan", "Иван", "William", "Bill", "Wiliam", "J.", "Elizabeth",
          "Liz", "Mohammad", "محمد", "Muhammad"]
@@ -23,7 +23,7 @@ BORN = [None, None, "1980-01-02", "1991-07-30"]
 
 
 def reference(matching: Matching, by_id: dict[int, dict[str, Any]], apart: set[frozenset[int]]) -> None:
-    """The step as first written: every name-only record against every cluster of its surname."""
+    """The step's search as first written: every name-only record against every cluster of its surname."""
     seen = Counter((field, record[field]) for record in by_id.values() for field in CONTACTS if record[field])
     index = {uid: number for number, members in enumerate(matching.clusters) for uid in members}
     by_surname: dict[str, set[int]] = {}
@@ -43,16 +43,9 @@ def reference(matching: Matching, by_id: dict[int, dict[str, Any]], apart: set[f
         if len(namesakes) != 1:
             continue
         number, other = namesakes[0]
-        members = [by_id[m] for m in matching.clusters[number]]
-        if all(name_only(member) for member in members):
-            continue
-        if not sets_conflict([record], members, apart):
+        if may_join(matching, by_id, record, number, apart):
             joins.append((uid, number, other))
-    for uid, number, other in joins:
-        matching.evidence[frozenset((uid, other))] = Evidence("deterministic", 1.0, "the only customer with this name")
-        matching.clusters[number].append(uid)
-        matching.clusters[index[uid]].remove(uid)
-    matching.clusters = [sorted(members) for members in matching.clusters if members]
+    apply_joins(matching, index, joins)
 
 
 @st.composite

@@ -123,12 +123,22 @@ def _join_name_only_records(matching: Matching, by_id: dict[int, dict[str, Any]]
         if len(namesakes) != 1:
             continue
         number = namesakes[0]
-        other = next(m for m in matching.clusters[number] if same_name(record, by_id[m]))
-        members = [by_id[m] for m in matching.clusters[number]]
-        if all(name_only(member) for member in members):
-            continue  # only another name-only record: nothing says who either is
-        if not sets_conflict([record], members, apart):
-            joins.append((uid, number, other))
+        if may_join(matching, by_id, record, number, apart):
+            joins.append((uid, number, next(m for m in matching.clusters[number] if same_name(record, by_id[m]))))
+    apply_joins(matching, index, joins)
+
+
+def may_join(matching: Matching, by_id: dict[int, dict[str, Any]], record: dict[str, Any], number: int,
+             apart: set[frozenset[int]]) -> bool:
+    """Whether a name-only record may join cluster ``number``, its only namesake's."""
+    members = [by_id[m] for m in matching.clusters[number]]
+    if all(name_only(member) for member in members):
+        return False  # only another name-only record: nothing says who either is
+    return not sets_conflict([record], members, apart)
+
+
+def apply_joins(matching: Matching, index: dict[int, int], joins: list[tuple[int, int, int]]) -> None:
+    """Move each (record, cluster, namesake in it) join's record into that cluster, with its evidence."""
     for uid, number, other in joins:
         matching.evidence[frozenset((uid, other))] = Evidence("deterministic", 1.0, "the only customer with this name")
         matching.clusters[number].append(uid)

@@ -118,8 +118,7 @@ class DecisionService:
             state = _state_of(connection, request.customer_id)
         decision = self._decision(request, state, catalogue)
         append(connection, [decision], mode, actor, marketing)
-        count_decisions([decision], mode)
-        return decision
+        return decision  # counted by the caller once its transaction commits
 
     def outbound(self, channel: str, out: Path, now: datetime | None = None, progress: Callable[[int, int], None] | None = None,
                  actor: str = "cli") -> int:

@@ -20,7 +20,7 @@ from savile.contract import parse_event
 from savile.contract.tables import TABLES
 from savile.decide import DecisionService
 from savile.decide.service import load_products
-from savile.decide.engine import DecisionRequest
+from savile.decide.engine import Decision, DecisionRequest
 from savile.decide.log import dialect_insert, insert_responses, lock_customers
 from savile.decide.state import CustomerState, load_states
 from savile.deliver.messages import Composer
@@ -52,9 +52,10 @@ class Outcome:
     cancelled: int = 0
     deliveries: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list, repr=False)  # made by triggers; counted once committed
 
     def as_json(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if v not in (None, [], 0)}
+        return {k: v for k, v in vars(self).items() if k != "decisions" and v not in (None, [], 0)}
 
 
 def ledger_key(table: str, payload: dict[str, Any]) -> str:
@@ -322,6 +323,7 @@ class EventProcessor:
                 continue
             request = DecisionRequest(customer_id, channel, now, context=asked, limit=1, only=only)
             decision = self.service.decide_in(connection, request, actor=f"trigger:{trigger.id}", mode="trigger", state=state)
+            outcome.decisions.append(decision)
             if not decision.actions:
                 reasons = sorted({c.reason for c in decision.candidates if c.action_id in only and c.reason})
                 outcome.notes.append(f"{trigger.id}: nothing on {channel} ({', '.join(reasons) or 'no candidate'})")

@@ -21,7 +21,7 @@ from savile.deliver.links import LinkSigner, workspace_secret
 from savile.deliver.messages import Composer
 from savile.events.brokers import BrokerBus
 from savile.events.store_queue import StoreQueue
-from savile.metrics import EVENTS, TRIGGERS_FIRED
+from savile.metrics import EVENTS, TRIGGERS_FIRED, count_decisions
 from savile.react.processor import EventProcessor, ledger_key
 from savile.react.triggers import load_triggers
 from savile.workspace import Workspace
@@ -63,6 +63,7 @@ class RealTime:
                 self.processed += 1
                 for trigger in outcome.fired:
                     TRIGGERS_FIRED.labels(trigger).inc()
+                count_decisions(outcome.decisions, "trigger")
                 return len(outcome.deliveries)
         except Exception as error:  # noqa: BLE001 — one bad event must not stop the stream; it is kept with its reason
             key = _key_or_none(payload)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from savile.features import FeatureBuilder
 from savile.models import load_model, recommend, train
+from savile.models.next_best_product import label_windows
 from savile.store.tables import customer_links, holdings
 from savile.workspace import Workspace
 
@@ -71,3 +72,14 @@ def test_features_as_of_a_date_ignore_everything_after_it(small_bank: Workspace,
         with bank.store.begin() as connection:
             connection.execute(sa.delete(holdings).where(holdings.c.account_id.like("future-%")))
     assert after.equals(before)
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)), st.integers(1, 14))
+def test_label_windows_cover_every_day_once_and_end_at_the_as_of_date(as_of: date, count: int) -> None:
+    windows = label_windows(as_of, count)
+    assert len(windows) == count and windows[0][1] == as_of
+    for (day, until), (older, older_until) in zip(windows, windows[1:]):
+        assert older_until == day  # no day between two windows is lost, none counted twice
+        assert older < day < until
+    for day, until in windows:  # about a month each, never past the as-of date
+        assert 27 <= (until - day).days <= 31 and until <= as_of

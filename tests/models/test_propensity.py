@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from savile.models import ProductPropensity, average_precision_at_k, map_at_k
+from savile.models import LinearPropensity, ProductPropensity, average_precision_at_k, map_at_k
 
 
 def _data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -14,12 +14,16 @@ def _data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return X, Y
 
 
-def test_propensity_follows_the_estimator_contract() -> None:
+LEARNERS = [pytest.param(lambda: ProductPropensity(n_estimators=40), id="lightgbm"), pytest.param(LinearPropensity, id="linear")]
+
+
+@pytest.mark.parametrize("make", LEARNERS)
+def test_propensity_follows_the_estimator_contract(make) -> None:  # type: ignore[no-untyped-def]
     X, Y = _data()
-    model = ProductPropensity(n_estimators=30)
+    model = make()
     with pytest.raises(NotFittedError):
         model.predict_proba(X)
-    assert ProductPropensity().fit(X, np.zeros_like(Y)).predict_proba(X[:2]).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert make().fit(X, np.zeros_like(Y)).predict_proba(X[:2]).max() < 1e-6  # nobody adopted: nobody will
     with pytest.raises(NotFittedError):
         model.predict_proba(X)
     assert model.fit(X, Y, feature_names=["a", "b", "c", "d"]) is model
@@ -27,25 +31,49 @@ def test_propensity_follows_the_estimator_contract() -> None:
     probabilities = model.predict_proba(X)
     assert probabilities.shape == (3000, 2) and ((0 <= probabilities) & (probabilities <= 1)).all()
     assert probabilities[:, 1].mean() < probabilities[:, 0].mean() / 5  # a product almost nobody adopts stays unlikely
-    assert model.get_params()["n_estimators"] == 30
+    assert model.get_params() == make().get_params()
     with pytest.raises(ValueError, match="fitted with 4"):
         model.predict_proba(X[:, :3])
 
 
-def test_propensity_learns_the_signal_and_its_importance() -> None:
+@pytest.mark.parametrize("make", LEARNERS)
+def test_propensity_learns_the_signal_and_its_importance(make) -> None:  # type: ignore[no-untyped-def]
     X, Y = _data()
-    model = ProductPropensity(n_estimators=50).fit(X, Y, feature_names=["signal", "n1", "n2", "n3"])
+    model = make().fit(X, Y, feature_names=["signal", "n1", "n2", "n3"])
     p = model.predict_proba(X)[:, 0]
     assert p[X[:, 0] > 1].mean() > 3 * p[X[:, 0] < 0].mean()
     assert next(iter(model.feature_importance())) == "signal"
-    assert model.contributions(X[:5], 0).shape == (5, 4)
+    contributions = model.contributions(X[:5], 0)
+    assert contributions.shape == (5, 4)
+    assert (np.argmax(np.abs(contributions), axis=1) == 0).mean() >= 0.6  # the signal moves most customers' scores most
 
 
-def test_propensity_survives_a_json_round_trip() -> None:
+@pytest.mark.parametrize("make", LEARNERS)
+def test_propensity_survives_a_json_round_trip(make) -> None:  # type: ignore[no-untyped-def]
     X, Y = _data(1)
-    model = ProductPropensity(n_estimators=20).fit(X, Y)
-    again = ProductPropensity.from_json(model.to_json())
+    X[::7, 2] = np.nan  # missing values score the same after loading
+    model = make().fit(X, Y, feature_names=["age_years", "b", "c", "d"])
+    again = type(model).from_json(model.to_json())
     np.testing.assert_allclose(again.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_allclose(again.contributions(X[:9], 0), model.contributions(X[:9], 0))
+
+
+def test_linear_propensity_follows_age_up_and_down() -> None:
+    """A hump in age (a product of one's thirties) is learnt, which one straight line cannot."""
+    rng = np.random.default_rng(3)
+    age = rng.uniform(18, 90, 20_000)
+    Y = (rng.random(20_000) < 1 / (1 + np.exp(-(-2 - ((age - 35) / 8) ** 2)))).astype(int)[:, None]
+    p = LinearPropensity(C=1.0).fit(age[:, None], Y, feature_names=["age_years"]).predict_proba(np.array([[20.0], [35.0], [70.0]]))[:, 0]
+    assert p[1] > 2 * p[0] and p[1] > 2 * p[2]
+
+
+def test_linear_propensity_bounds_its_rows_and_weighs_them_back() -> None:
+    X, Y = _data(2)
+    bounded = LinearPropensity(C=1.0, max_rows=1000).fit(X, Y)
+    whole = LinearPropensity(C=1.0).fit(X, Y)
+    # The sample stands for every row: base rates and scores stay close to the whole fit's.
+    np.testing.assert_allclose(bounded.base_rates_, whole.base_rates_, rtol=0.25, atol=1e-3)
+    assert np.corrcoef(bounded.predict_proba(X)[:, 0], whole.predict_proba(X)[:, 0])[0, 1] > 0.95
 
 
 def test_map_at_k() -> None:

@@ -88,6 +88,9 @@ def print_metrics(meta: dict) -> None:  # type: ignore[type-arg]
         table.add_row(f"AUC {code}", f"{auc:.3f}", "0.500")
     console.print(table)
     console.print(f"{metrics['adopters']:,} of {metrics['customers']:,} customers adopted something that month.")
+    if "learners" in meta:  # models trained before the backtest chose between learners have one
+        tried = ", ".join(f"{name} {figures['map@3']:.4f}" for name, figures in meta["learners"].items())
+        console.print(f"learner: {meta['learner']}, the best backtest MAP@3 of {tried}.")
 
 
 @friendly_errors

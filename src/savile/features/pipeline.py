@@ -189,10 +189,10 @@ class FeatureBuilder:
             cte.set("materialized", None)  # DuckDB's hint to compute a CTE once; Spark plans its own
         return tree.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
 
-    def adoptions_after(self, as_of: date, months: int = 1) -> pa.Table:
-        """customer_id, product_code: products opened in the ``months`` after ``as_of`` by customers
-        who did not hold them on ``as_of`` (the labels for a snapshot)."""
-        end = add_months(as_of, months)
+    def adoptions_after(self, as_of: date, until: date | None = None) -> pa.Table:
+        """customer_id, product_code: products opened after ``as_of`` and by ``until`` (a month
+        later by default) by customers who did not hold them on ``as_of`` (a snapshot's labels)."""
+        end = until or add_months(as_of, 1)
         return self.analytics.connection.sql(f"""
             SELECT DISTINCT n.customer_id, n.product_code FROM holdings_resolved n
             WHERE n.opened_at > DATE '{as_of}' AND n.opened_at <= DATE '{end}'

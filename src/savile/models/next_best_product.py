@@ -13,11 +13,15 @@ from sklearn.metrics import roc_auc_score
 from savile.exceptions import NotFoundError
 from savile.features import FeatureBuilder, FeatureSet, add_months
 from savile.features.catalogue import slugs
+from savile.models.linear_propensity import LinearPropensity
 from savile.models.propensity import ProductPropensity
 from savile.models.ranking import map_at_k
 from savile.models.registry import newest, register
 
 SNAPSHOTS = 6  # monthly snapshots of training data
+Propensity = ProductPropensity | LinearPropensity
+# The learners the backtest chooses between, by name. Ties go to the first.
+LEARNERS: dict[str, type[Propensity]] = {"linear": LinearPropensity, "lightgbm": ProductPropensity}
 NON_ADOPTERS_KEPT = 0.25  # of the customers who adopted nothing in a snapshot's month, the share that trains
 
 
@@ -31,13 +35,15 @@ class Snapshot:
     population: int  # customers in the month before sampling
 
 
-def snapshot(builder: FeatureBuilder, as_of: date, non_adopters_kept: float = NON_ADOPTERS_KEPT) -> Snapshot:
-    """Features at ``as_of`` and the adoptions of the month after it: every customer who adopted
+def snapshot(builder: FeatureBuilder, as_of: date, labels_until: date | None = None,
+             non_adopters_kept: float = NON_ADOPTERS_KEPT) -> Snapshot:
+    """Features at ``as_of`` and the adoptions after it until ``labels_until`` (a month later by
+    default): every customer who adopted
     something and a fixed random share of the others, weighted back up. Adoptions are rare, so
     this keeps nearly all that can be learnt while bounding memory by the adopters, not the base.
     The sample is drawn first and features are computed for it alone (about a quarter of the base)."""
     population = builder.population(as_of)
-    adopted = builder.adoptions_after(as_of)
+    adopted = builder.adoptions_after(as_of, labels_until)
     adopters = set(adopted.column("customer_id").to_pylist())
     drawn = np.random.default_rng(as_of.toordinal()).random(len(population)) < non_adopters_kept
     features = builder.features_as_of(as_of, only=[c for c, kept in zip(population, drawn, strict=True) if kept or c in adopters])
@@ -55,29 +61,44 @@ def snapshot(builder: FeatureBuilder, as_of: date, non_adopters_kept: float = NO
 
 
 def train(builder: FeatureBuilder, as_of: date, registry: Path, snapshots: int = SNAPSHOTS) -> dict[str, Any]:
-    """Backtest on the last labelled month, then fit on every snapshot whose labels are known by
-    ``as_of``; register the model with its window, metrics and feature importance."""
+    """Backtest every learner on the last labelled month, then fit the one with the best MAP@3 on
+    every snapshot whose labels are known by ``as_of``; register the model with its window, the
+    backtest metrics of each learner and feature importance. Which learner ranks better depends
+    on the bank: the sparse logistic model on the synthetic bank, trees where effects interact."""
     names = [f.name for f in builder.catalogue()]
-    dates = [add_months(as_of, -k) for k in range(1, snapshots + 2)]  # newest first; labels end by as_of
-    data = {day: snapshot(builder, day) for day in dates}
-    backtest_model = _fit([data[d] for d in dates[1:]], names)
-    metrics = evaluate(backtest_model, data[dates[0]], builder.product_codes, popularity_from=[data[d] for d in dates[1:]])
-    model = _fit([data[d] for d in dates[:-1]], names)
+    windows = label_windows(as_of, snapshots + 1)
+    dates = [day for day, _ in windows]  # newest first
+    data = {day: snapshot(builder, day, until) for day, until in windows}
+    older = [data[d] for d in dates[1:]]
+    backtests = {name: evaluate(_fit(learner(), older, names), data[dates[0]], builder.product_codes, popularity_from=older)
+                 for name, learner in LEARNERS.items()}
+    chosen = max(backtests, key=lambda name: backtests[name]["map@3"])  # max keeps the first of equals
+    model = _fit(LEARNERS[chosen](), [data[d] for d in dates[:-1]], names)
     return register(registry, as_of, model.to_json(), {
         "snapshots": [d.isoformat() for d in sorted(dates[:-1])], "backtest_month_after": dates[0].isoformat(),
-        "products": builder.product_codes, "metrics": metrics,
+        "products": builder.product_codes, "learner": chosen, "metrics": backtests[chosen],
+        "learners": {name: {k: v for k, v in metrics.items() if k.startswith("map@")} for name, metrics in backtests.items()},
         "feature_importance": dict(list(model.feature_importance().items())[:30]),
     })
 
 
-def _fit(parts: list[Snapshot], names: list[str]) -> ProductPropensity:
+def label_windows(as_of: date, count: int) -> list[tuple[date, date]]:
+    """(snapshot date, end of its labels), newest first: month by month back from ``as_of``, each
+    snapshot's labels ending where the next one starts, the newest at ``as_of``. From 31 October
+    the snapshots are 30 September, 31 August...; a label window of "a month after 30 September"
+    would end on 30 October and lose the adoptions of 31 October."""
+    dates = [add_months(as_of, -k) for k in range(1, count + 1)]
+    return list(zip(dates, [as_of, *dates[:-1]], strict=True))
+
+
+def _fit(model: Propensity, parts: list[Snapshot], names: list[str]) -> Propensity:
     X = np.vstack([p.X for p in parts])
     Y = np.vstack([p.Y for p in parts])
     eligible = np.vstack([p.eligible for p in parts])
-    return ProductPropensity().fit(X, Y, eligible, names, sample_weight=np.concatenate([p.weight for p in parts]))
+    return model.fit(X, Y, eligible, names, sample_weight=np.concatenate([p.weight for p in parts]))
 
 
-def evaluate(model: ProductPropensity, data: Snapshot, products: list[str], popularity_from: list[Snapshot]) -> dict[str, Any]:
+def evaluate(model: Propensity, data: Snapshot, products: list[str], popularity_from: list[Snapshot]) -> dict[str, Any]:
     scores = np.where(data.eligible, model.predict_proba(data.X), -1.0)
     adoption = np.average(np.vstack([p.Y for p in popularity_from]), axis=0, weights=np.concatenate([p.weight for p in popularity_from]))
     popular = np.where(data.eligible, np.broadcast_to(adoption, scores.shape), -1.0)
@@ -100,13 +121,13 @@ def _top(scores: np.ndarray, customers: list[str], products: list[str], k: int) 
     return {c: [products[j] for j in order[i] if scores[i, j] >= 0] for i, c in enumerate(customers)}
 
 
-def load_model(registry: Path, as_of: date) -> tuple[ProductPropensity, dict[str, Any]]:
+def load_model(registry: Path, as_of: date) -> tuple[Propensity, dict[str, Any]]:
     """The newest model trained as of ``as_of`` or earlier."""
     text, meta = newest(registry, as_of, "next-best-product", f"savile train --as-of {as_of}")
-    return ProductPropensity.from_json(text), meta
+    return LEARNERS[meta.get("learner", "lightgbm")].from_json(text), meta  # models from before the choice are LightGBM
 
 
-def recommend(builder: FeatureBuilder, model: ProductPropensity, meta: dict[str, Any], as_of: date, k: int,
+def recommend(builder: FeatureBuilder, model: Propensity, meta: dict[str, Any], as_of: date, k: int,
               explain: int = 0) -> list[dict[str, Any]]:
     """Up to ``k`` products per customer holding an open product at ``as_of``, never one they hold."""
     features = builder.features_as_of(as_of)
@@ -126,7 +147,7 @@ def recommend(builder: FeatureBuilder, model: ProductPropensity, meta: dict[str,
     return rows
 
 
-def propensities(builder: FeatureBuilder, model: ProductPropensity, meta: dict[str, Any],
+def propensities(builder: FeatureBuilder, model: Propensity, meta: dict[str, Any],
                  features: FeatureSet) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """(customers, feature matrix, calibrated propensity per product, eligible: not held and of age).
     Features are matched by name: one the model knew but the data no longer has (a page nobody
@@ -138,7 +159,7 @@ def propensities(builder: FeatureBuilder, model: ProductPropensity, meta: dict[s
     return features.customers, X, model.predict_proba(X), eligible
 
 
-def explain_scores(model: ProductPropensity, X: np.ndarray, names: list[str], chosen: list[tuple[int, int]], top: int) -> dict[tuple[int, int], str]:
+def explain_scores(model: Propensity, X: np.ndarray, names: list[str], chosen: list[tuple[int, int]], top: int) -> dict[tuple[int, int], str]:
     """The features that pushed each recommended product up most (SHAP), computed only for the
     customers it is recommended to."""
     out = {}

@@ -1,7 +1,7 @@
 """A folder of trained model versions: each with its model file and what it was trained on.
 
-Models are saved as text (LightGBM's own format inside JSON), never pickled: a model file is
-data, not code.
+Models are saved as text (JSON numbers, or LightGBM's own format inside JSON), never pickled: a
+model file is data, not code.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.utils.validation import check_is_fitted
 
 from savile.features import FeatureBuilder, FeatureSet, add_months
+from savile.models._estimators import checked_input, name_features, restored
 from savile.models.registry import newest, register
 
 DECLINE_RATIO = 0.5  # the last 30 days below half of the usual month
@@ -76,8 +77,7 @@ class AttritionRisk(BaseEstimator):  # type: ignore[misc]
         X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=int)
         if len(X) != len(y):
             raise ValueError(f"X has {len(X)} rows and y {len(y)}; they must agree.")
-        self.n_features_in_ = X.shape[1]
-        self.feature_names_in_ = np.array(feature_names or [f"x{i}" for i in range(X.shape[1])], dtype=object)
+        name_features(self, X.shape[1], feature_names)
         self.base_rate_ = float(y.mean()) if len(y) else 0.0
         params = {"objective": "binary", "learning_rate": self.learning_rate, "num_leaves": 15, "min_child_samples": 50,
                   "bagging_fraction": 0.8, "bagging_freq": 1, "feature_fraction": 0.5, "seed": self.random_state,
@@ -87,10 +87,7 @@ class AttritionRisk(BaseEstimator):  # type: ignore[misc]
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Shape (n, 2): no decline, decline."""
-        check_is_fitted(self, "base_rate_")
-        X = np.asarray(X, dtype=np.float64)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but AttritionRisk was fitted with {self.n_features_in_}.")
+        X = checked_input(self, X, "base_rate_")
         risk = np.full(len(X), self.base_rate_) if self.booster_ is None else self.booster_.predict(X)
         return np.column_stack([1 - risk, risk])
 
@@ -102,9 +99,7 @@ class AttritionRisk(BaseEstimator):  # type: ignore[misc]
     @classmethod
     def from_json(cls, text: str) -> "AttritionRisk":
         data = json.loads(text)
-        model = cls(**data["params"])
-        model.feature_names_in_ = np.array(data["feature_names"], dtype=object)
-        model.n_features_in_ = len(model.feature_names_in_)
+        model = restored(cls, data)
         model.base_rate_ = float(data["base_rate"])
         model.booster_ = None if data["booster"] is None else lgb.Booster(model_str=data["booster"])
         return model

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from savile.models._estimators import checked_input, name_features, restored
 from savile.models.propensity import MIN_POSITIVES
 
 AGE_FEATURE = "age_years"
@@ -56,9 +56,8 @@ class LinearPropensity(BaseEstimator):  # type: ignore[misc]
             raise ValueError(f"X has {len(X)} rows, Y has shape {Y.shape}, eligible {eligible.shape} and sample_weight "
                              f"{row_weight.shape}; they must agree.")
         X, Y, eligible, row_weight = self._bounded(np.asarray(X), Y, eligible, row_weight)
-        self.n_features_in_ = X.shape[1]
+        name_features(self, X.shape[1], feature_names)
         self.n_products_ = Y.shape[1]
-        self.feature_names_in_ = np.array(feature_names or [f"x{i}" for i in range(self.n_features_in_)], dtype=object)
         design = self._learn_scaling(X)
         weighted = eligible * row_weight[:, None]
         self.base_rates_ = (Y * weighted).sum(axis=0) / np.maximum(weighted.sum(axis=0), 1e-12)
@@ -98,7 +97,7 @@ class LinearPropensity(BaseEstimator):  # type: ignore[misc]
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Shape (n, products): probability of adopting each product."""
-        X = self._check(X)
+        X = checked_input(self, X, "coef_")
         out = np.empty((len(X), self.n_products_))
         for start in range(0, len(X), CHUNK_ROWS):  # the design matrix is wider than X: a chunk at a time
             design = self._scaled(self._signed(X[start : start + CHUNK_ROWS]))
@@ -108,7 +107,7 @@ class LinearPropensity(BaseEstimator):  # type: ignore[misc]
     def contributions(self, X: np.ndarray, product: int) -> np.ndarray:
         """Per-feature contributions (log-odds) to product ``product``'s score, against a customer
         at the training mean; age's hinge terms count towards age."""
-        X = self._check(X)
+        X = checked_input(self, X, "coef_")
         parts = self._scaled(self._signed(X)) * self.coef_[product]
         out = parts[:, : self.n_features_in_].copy()
         age = _index(self.feature_names_in_, AGE_FEATURE)
@@ -138,17 +137,10 @@ class LinearPropensity(BaseEstimator):  # type: ignore[misc]
     def _scaled(self, signed: np.ndarray) -> np.ndarray:
         return np.nan_to_num((signed - self.means_) / self.scales_, nan=0.0, posinf=0.0, neginf=0.0)
 
-    def _check(self, X: np.ndarray) -> np.ndarray:
-        check_is_fitted(self, "coef_")
-        X = np.asarray(X, dtype=np.float64)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but LinearPropensity was fitted with {self.n_features_in_}.")
-        return X
-
     # Saved as JSON numbers, never pickle: a model file is data, not code.
     def to_json(self) -> str:
         check_is_fitted(self, "coef_")
-        return json.dumps({"kind": "linear", "params": self.get_params(), "feature_names": list(self.feature_names_in_),
+        return json.dumps({"params": self.get_params(), "feature_names": list(self.feature_names_in_),
                            "base_rates": self.base_rates_.tolist(), "age_knots": self.age_knots_.tolist(),
                            "means": self.means_.tolist(), "scales": self.scales_.tolist(),
                            "coef": self.coef_.tolist(), "intercept": self.intercept_.tolist()})
@@ -156,9 +148,7 @@ class LinearPropensity(BaseEstimator):  # type: ignore[misc]
     @classmethod
     def from_json(cls, text: str) -> "LinearPropensity":
         data = json.loads(text)
-        model = cls(**data["params"])
-        model.feature_names_in_ = np.array(data["feature_names"], dtype=object)
-        model.n_features_in_ = len(model.feature_names_in_)
+        model = restored(cls, data)
         model.base_rates_ = np.array(data["base_rates"])
         model.n_products_ = len(model.base_rates_)
         model.age_knots_ = np.array(data["age_knots"])

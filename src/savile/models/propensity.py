@@ -22,6 +22,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from savile.models._estimators import checked_input, name_features, restored
+
 MIN_POSITIVES = 5  # fewer adoptions than this in all: every product keeps its base rate
 CHUNK_ROWS = 100_000
 
@@ -55,9 +57,8 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
         if X.shape[0] != Y.shape[0] or Y.shape != eligible.shape or row_weight.shape != (X.shape[0],):
             raise ValueError(f"X has {X.shape[0]} rows, Y has shape {Y.shape}, eligible {eligible.shape} and sample_weight "
                              f"{row_weight.shape}; they must agree.")
-        self.n_features_in_ = X.shape[1]
+        name_features(self, X.shape[1], feature_names)
         self.n_products_ = Y.shape[1]
-        self.feature_names_in_ = np.array(feature_names or [f"x{i}" for i in range(X.shape[1])], dtype=object)
         weighted = eligible * row_weight[:, None]
         self.base_rates_ = (Y * weighted).sum(axis=0) / np.maximum(weighted.sum(axis=0), 1e-12)
         rows, products = np.nonzero(eligible)
@@ -81,7 +82,7 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Shape (n, products): calibrated probability of adopting each product."""
-        X = self._check(X)
+        X = checked_input(self, X, "base_rates_")
         if self.booster_ is None:
             return np.broadcast_to(self.base_rates_, (len(X), self.n_products_)).copy()
         out = np.empty((len(X), self.n_products_))
@@ -93,7 +94,7 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
 
     def contributions(self, X: np.ndarray, product: int) -> np.ndarray:
         """Per-feature contributions (SHAP, in log-odds) to product ``product``'s raw score."""
-        X = self._check(X)
+        X = checked_input(self, X, "base_rates_")
         if self.booster_ is None:
             return np.zeros((len(X), self.n_features_in_))
         return self.booster_.predict(_with_product(X, np.full(len(X), product)), pred_contrib=True)[:, : self.n_features_in_]
@@ -105,13 +106,6 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
             return {}
         gain = self.booster_.feature_importance(importance_type="gain")[: self.n_features_in_]
         return {str(self.feature_names_in_[i]): float(gain[i]) for i in np.argsort(-gain) if gain[i] > 0}
-
-    def _check(self, X: np.ndarray) -> np.ndarray:
-        check_is_fitted(self, "base_rates_")
-        X = np.asarray(X, dtype=np.float64)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but ProductPropensity was fitted with {self.n_features_in_}.")
-        return X
 
     def _params(self) -> dict[str, Any]:
         # Rare positives: shallow trees, feature and row sampling, L2, against overfitting.
@@ -132,9 +126,7 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
     @classmethod
     def from_json(cls, text: str) -> "ProductPropensity":
         data = json.loads(text)
-        model = cls(**data["params"])
-        model.feature_names_in_ = np.array(data["feature_names"], dtype=object)
-        model.n_features_in_ = len(data["feature_names"])
+        model = restored(cls, data)
         model.base_rates_ = np.array(data["base_rates"])
         model.n_products_ = len(model.base_rates_)
         model.booster_ = None if data["booster"] is None else lgb.Booster(model_str=data["booster"])

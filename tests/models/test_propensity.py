@@ -79,3 +79,13 @@ def test_linear_propensity_bounds_its_rows_and_weighs_them_back() -> None:
 def test_map_at_k() -> None:
     assert average_precision_at_k(["a", "b"], {"a", "b"}, 3) == 1.0
     assert map_at_k({"c1": ["x", "a"], "c2": ["b"]}, {"c1": {"a"}, "c2": set()}, 3) == 0.5
+
+
+def test_lightgbm_propensity_bounds_its_pairs_and_weighs_them_back() -> None:
+    X, Y = _data(2)
+    bounded = ProductPropensity(n_estimators=40, max_pairs=1500).fit(X, Y)
+    whole = ProductPropensity(n_estimators=40).fit(X, Y)
+    assert bounded.n_training_pairs_ <= 1500 < whole.n_training_pairs_
+    p, q = bounded.predict_proba(X)[:, 0], whole.predict_proba(X)[:, 0]
+    assert np.corrcoef(p, q)[0, 1] > 0.9
+    assert abs(p.mean() - q.mean()) < 0.25 * q.mean()  # the sampled pairs were weighed back: calibration holds

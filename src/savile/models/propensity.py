@@ -36,17 +36,21 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
     (by a fixed seed) calibrates the scores with Platt scaling, which is monotone and so never
     reorders customers or products (isotonic steps tie them when adoptions are rare). Of the
     other pairs, every adoption trains but only ``negative_share`` of the rest, weighted back up
-    (1.0 by default: ``train`` samples whole customers instead, before building the matrix).
+    (1.0 by default: ``train`` samples whole customers instead, before building the matrix), and
+    fewer where the pairs would pass ``max_pairs``: a million customers over six snapshots make
+    about 13M pairs, 18 GB as LightGBM's input, so the pairs, not the bank, must bound memory.
     ``sample_weight`` says how many customers each row stands for.
     """
 
     def __init__(self, n_estimators: int = 300, learning_rate: float = 0.05, num_leaves: int = 15,
-                 min_child_samples: int = 50, negative_share: float = 1.0, random_state: int = 0) -> None:
+                 min_child_samples: int = 50, negative_share: float = 1.0, max_pairs: int = 3_000_000,
+                 random_state: int = 0) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
         self.negative_share = negative_share
+        self.max_pairs = max_pairs
         self.random_state = random_state
 
     def fit(self, X: np.ndarray, Y: np.ndarray, eligible: np.ndarray | None = None,
@@ -69,15 +73,18 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
             return self
         if not 0 < self.negative_share <= 1:
             raise ValueError(f"negative_share must be in (0, 1]. Got {self.negative_share} instead.")
+        share = min(self.negative_share, max(self.max_pairs - int(y.sum()), 1) / max(int((y == 0).sum()), 1))
         rng = np.random.default_rng(self.random_state)
         calibrate = rng.random(len(rows)) < 0.2
-        trains = ~calibrate & ((y == 1) | (rng.random(len(rows)) < self.negative_share))
-        weight = row_weight[rows[trains]] * np.where(y[trains] == 1, 1.0, 1.0 / self.negative_share)
-        train = lgb.Dataset(_with_product(X[rows[trains]], products[trains]), y[trains], weight=weight,
+        kept = (y == 1) | (rng.random(len(rows)) < share)
+        pair_weight = row_weight[rows] * np.where(y == 1, 1.0, 1.0 / share)
+        trains, calibrates = ~calibrate & kept, calibrate & kept
+        self.n_training_pairs_ = int(trains.sum())
+        train = lgb.Dataset(_with_product(X[rows[trains]], products[trains]), y[trains], weight=pair_weight[trains],
                             categorical_feature=[self.n_features_in_])
         self.booster_ = lgb.train(self._params(), train, num_boost_round=self.n_estimators)
-        held_out = self.booster_.predict(_with_product(X[rows[calibrate]], products[calibrate]))
-        self.calibrator_ = _platt(held_out, y[calibrate], row_weight[rows[calibrate]])
+        held_out = self.booster_.predict(_with_product(X[rows[calibrates]], products[calibrates]))
+        self.calibrator_ = _platt(held_out, y[calibrates], pair_weight[calibrates])
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:

@@ -26,7 +26,8 @@ from savile.ingest import Ingestor
 from savile.models import load_model, map_at_k, recommend, train
 from savile.store.tables import customer_links
 from savile.synth import synthesize
-from savile.workspace import init_workspace
+from savile.synth.bank import DEFAULT_END
+from savile.workspace import find_workspace, init_workspace
 
 TRUST = ["core_banking", "crm", "cards", "mobile_app", "contact_centre"]
 
@@ -36,22 +37,28 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=5_000)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--built", type=Path, help="a folder of an earlier run (printed at its start): train and score its bank "
+                        "again instead of building one (give the earlier run's --customers, --months and --seed for the printout)")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="savile-nbp-"))
+    root = args.built or Path(tempfile.mkdtemp(prefix="savile-nbp-"))
+    print(f"bank and workspace in {root}", flush=True)
     started = time.perf_counter()
-    summary = synthesize(root / "bank", args.customers, args.months, args.seed)
-    workspace = init_workspace(root / "ws")
-    Ingestor(workspace.store, workspace.analytics).ingest_folder(root / "bank")
-    resolve(workspace.store, workspace.analytics, TRUST)
-    started = _lap("synthesise, ingest, resolve", started)
+    if args.built:
+        workspace, end = find_workspace(root / "ws"), DEFAULT_END
+    else:
+        end = synthesize(root / "bank", args.customers, args.months, args.seed).end
+        workspace = init_workspace(root / "ws")
+        Ingestor(workspace.store, workspace.analytics).ingest_folder(root / "bank")
+        resolve(workspace.store, workspace.analytics, TRUST)
+        started = _lap("synthesise, ingest, resolve", started)
     builder = FeatureBuilder(workspace.store, workspace.analytics)
-    builder.features_as_of(summary.end)
+    builder.features_as_of(end)
     started = _lap("features (one date)", started)
-    meta = train(builder, summary.end, root / "models")
+    meta = train(builder, end, root / "models")
     started = _lap("train (7 snapshots, a backtest per learner + final)", started)
     print(f"learner chosen: {meta['learner']}; backtest MAP@3 " + ", ".join(f"{n} {m['map@3']:.4f}" for n, m in meta["learners"].items()))
-    model, meta = load_model(root / "models", summary.end)
-    rows = recommend(builder, model, meta, summary.end, k=7)
+    model, meta = load_model(root / "models", end)
+    rows = recommend(builder, model, meta, end, k=7)
     _lap("recommend", started)
 
     person_of = _person_of_customer(workspace, root / "bank" / "truth" / "identities.parquet")

@@ -89,3 +89,9 @@ def test_lightgbm_propensity_bounds_its_pairs_and_weighs_them_back() -> None:
     p, q = bounded.predict_proba(X)[:, 0], whole.predict_proba(X)[:, 0]
     assert np.corrcoef(p, q)[0, 1] > 0.9
     assert abs(p.mean() - q.mean()) < 0.25 * q.mean()  # the sampled pairs were weighed back: calibration holds
+
+
+@pytest.mark.parametrize("make", LEARNERS)
+def test_propensity_fitted_twice_on_the_same_data_is_the_same_model(make) -> None:  # type: ignore[no-untyped-def]
+    X, Y = _data(4)
+    np.testing.assert_array_equal(make().fit(X, Y).predict_proba(X), make().fit(X, Y).predict_proba(X))

@@ -71,7 +71,7 @@ class LinearPropensity(BaseEstimator):  # type: ignore[misc]
             # intercept_scaling: liblinear penalises the intercept as a weight; a large scale makes
             # that penalty negligible, so a rare product's low base rate is not pulled up.
             fitted = LogisticRegression(C=self.C, l1_ratio=1.0, solver="liblinear", intercept_scaling=100.0,
-                                        max_iter=1000)
+                                        max_iter=1000, random_state=self.random_state)
             fitted.fit(design[rows], Y[rows, j], sample_weight=row_weight[rows])
             self.coef_[j], self.intercept_[j] = fitted.coef_[0], fitted.intercept_[0]
         return self

@@ -24,6 +24,7 @@ from savile.features import FeatureBuilder
 from savile.identity import resolve
 from savile.ingest import Ingestor
 from savile.models import load_model, map_at_k, recommend, train
+from savile.models.next_best_product import SNAPSHOTS
 from savile.store.tables import customer_links
 from savile.synth import synthesize
 from savile.synth.bank import DEFAULT_END
@@ -55,7 +56,7 @@ def main() -> None:
     builder.features_as_of(end)
     started = _lap("features (one date)", started)
     meta = train(builder, end, root / "models")
-    started = _lap("train (7 snapshots, a backtest per learner + final)", started)
+    started = _lap(f"train ({SNAPSHOTS} snapshots and the backtest month; a backtest per learner, then the final fit)", started)
     print(f"learner chosen: {meta['learner']}; backtest MAP@3 " + ", ".join(f"{n} {m['map@3']:.4f}" for n, m in meta["learners"].items()))
     model, meta = load_model(root / "models", end)
     rows = recommend(builder, model, meta, end, k=7)

@@ -4,7 +4,7 @@
 
 The full pipeline (benchmarks/next_best_product.py) cannot reach a million customers in
 reasonable time, so this measures the learners alone, on the shape ``train`` gives them at that
-size: six monthly snapshots of every adopter and a quarter of the others (about 27 % of the base
+size: ``SNAPSHOTS`` monthly snapshots of every adopter and a quarter of the others (about 27 % of the base
 each), 340 features, 11 products, about 0.4 % adopting each product a month. Features and labels are
 random with a planted signal; the quality figures live in docs/benchmarks.md, not here.
 """
@@ -18,8 +18,9 @@ import time
 import numpy as np
 
 from savile.models import LinearPropensity, ProductPropensity
+from savile.models.next_best_product import SNAPSHOTS
 
-FEATURES, PRODUCTS, SNAPSHOTS, KEPT, ADOPTING = 340, 11, 6, 0.27, 0.004
+FEATURES, PRODUCTS, KEPT, ADOPTING = 340, 11, 0.27, 0.004
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from savile.features import FeatureBuilder
 from savile.models import load_model, recommend, train
-from savile.models.next_best_product import label_windows
+from savile.models.next_best_product import LEARNERS, label_windows
 from savile.store.tables import customer_links, holdings
 from savile.workspace import Workspace
 
@@ -25,6 +25,8 @@ def test_recommend_never_offers_a_held_product_and_ranks_without_gaps(small_bank
     assert set(meta["metrics"]) >= {"map@3", "map@7", "popularity_map@3", "auc"}
     model, loaded = load_model(tmp_path, AS_OF)
     assert loaded["version"] == meta["version"]
+    assert set(meta["learners"]) == set(LEARNERS) and isinstance(model, LEARNERS[meta["learner"]])
+    assert meta["metrics"]["map@3"] == max(figures["map@3"] for figures in meta["learners"].values())  # the backtest chose
     rows = recommend(builder, model, loaded, AS_OF, k=4, explain=2)
     with bank.store.begin() as connection:
         held = {(r.customer_id, r.product_code) for r in connection.execute(

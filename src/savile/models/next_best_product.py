@@ -38,9 +38,9 @@ class Snapshot:
 def snapshot(builder: FeatureBuilder, as_of: date, labels_until: date | None = None,
              non_adopters_kept: float = NON_ADOPTERS_KEPT) -> Snapshot:
     """Features at ``as_of`` and the adoptions after it until ``labels_until`` (a month later by
-    default): every customer who adopted
-    something and a fixed random share of the others, weighted back up. Adoptions are rare, so
-    this keeps nearly all that can be learnt while bounding memory by the adopters, not the base.
+    default): every customer who adopted something and a fixed random share of the others,
+    weighted back up. Adoptions are rare, so this keeps nearly all that can be learnt while
+    bounding memory by the adopters, not the base.
     The sample is drawn first and features are computed for it alone (about a quarter of the base)."""
     population = builder.population(as_of)
     adopted = builder.adoptions_after(as_of, labels_until)

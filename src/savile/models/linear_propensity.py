@@ -108,22 +108,23 @@ class LinearPropensity(BaseEstimator):  # type: ignore[misc]
         """Per-feature contributions (log-odds) to product ``product``'s score, against a customer
         at the training mean; age's hinge terms count towards age."""
         X = checked_input(self, X, "coef_")
-        parts = self._scaled(self._signed(X)) * self.coef_[product]
-        out = parts[:, : self.n_features_in_].copy()
-        age = _index(self.feature_names_in_, AGE_FEATURE)
-        if age is not None:
-            out[:, age] += parts[:, self.n_features_in_ :].sum(axis=1)
-        return out
+        return self._per_feature(self._scaled(self._signed(X)) * self.coef_[product])
 
     def feature_importance(self) -> dict[str, float]:
         """Each feature's weight summed over products (on the scaled features), largest first; the
         features the penalty set to zero everywhere are left out."""
         check_is_fitted(self, "coef_")
-        weight = np.abs(self.coef_[:, : self.n_features_in_]).sum(axis=0)
+        weight = self._per_feature(np.abs(self.coef_)).sum(axis=0)
+        return {str(self.feature_names_in_[i]): float(weight[i]) for i in np.argsort(-weight) if weight[i] > 0}
+
+    def _per_feature(self, columns: np.ndarray) -> np.ndarray:
+        """Values per design column (the last axis) back to the input features: age's hinge terms
+        count towards age."""
+        out = columns[..., : self.n_features_in_].copy()
         age = _index(self.feature_names_in_, AGE_FEATURE)
         if age is not None:
-            weight[age] += np.abs(self.coef_[:, self.n_features_in_ :]).sum()
-        return {str(self.feature_names_in_[i]): float(weight[i]) for i in np.argsort(-weight) if weight[i] > 0}
+            out[..., age] += columns[..., self.n_features_in_ :].sum(axis=-1)
+        return out
 
     def _signed(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)

@@ -70,10 +70,12 @@ def train(builder: FeatureBuilder, as_of: date, registry: Path, snapshots: int =
     dates = [day for day, _ in windows]  # newest first
     data = {day: snapshot(builder, day, until) for day, until in windows}
     older = [data[d] for d in dates[1:]]
-    backtests = {name: evaluate(_fit(learner(), older, names), data[dates[0]], builder.product_codes, popularity_from=older)
+    stacked = _stacked(older)  # once for every learner: at a million customers it is gigabytes
+    backtests = {name: evaluate(_fit(learner(), stacked, names), data[dates[0]], builder.product_codes, popularity_from=older)
                  for name, learner in LEARNERS.items()}
+    del stacked
     chosen = max(backtests, key=lambda name: backtests[name]["map@3"])  # max keeps the first of equals
-    model = _fit(LEARNERS[chosen](), [data[d] for d in dates[:-1]], names)
+    model = _fit(LEARNERS[chosen](), _stacked([data[d] for d in dates[:-1]]), names)
     return register(registry, as_of, model.to_json(), {
         "snapshots": [d.isoformat() for d in sorted(dates[:-1])], "backtest_month_after": dates[0].isoformat(),
         "products": builder.product_codes, "learner": chosen, "metrics": backtests[chosen],
@@ -91,11 +93,14 @@ def label_windows(as_of: date, count: int) -> list[tuple[date, date]]:
     return list(zip(dates, [as_of, *dates[:-1]], strict=True))
 
 
-def _fit(model: Propensity, parts: list[Snapshot], names: list[str]) -> Propensity:
-    X = np.vstack([p.X for p in parts])
-    Y = np.vstack([p.Y for p in parts])
-    eligible = np.vstack([p.eligible for p in parts])
-    return model.fit(X, Y, eligible, names, sample_weight=np.concatenate([p.weight for p in parts]))
+def _stacked(parts: list[Snapshot]) -> Snapshot:
+    """The snapshots as one, one under the other."""
+    return Snapshot([c for p in parts for c in p.customers], np.vstack([p.X for p in parts]), np.vstack([p.Y for p in parts]),
+                    np.vstack([p.eligible for p in parts]), np.concatenate([p.weight for p in parts]), sum(p.population for p in parts))
+
+
+def _fit(model: Propensity, data: Snapshot, names: list[str]) -> Propensity:
+    return model.fit(data.X, data.Y, data.eligible, names, sample_weight=data.weight)
 
 
 def evaluate(model: Propensity, data: Snapshot, products: list[str], popularity_from: list[Snapshot]) -> dict[str, Any]:

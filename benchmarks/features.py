@@ -10,12 +10,17 @@ last ``--dates`` month ends and prints the seconds each took and the rows read.
 inputs (golden customers, resolved holdings, account map, transactions, resolved interactions)
 are copied N times into a DuckDB file of their own, each copy's customer, account and event ids
 suffixed, and the very same builder runs there (in passes of customers, as in production) under
-the workspace's DuckDB memory limit.
+the workspace's DuckDB memory limit. ``--train`` then times, on those copies, what ``savile
+train`` and ``savile recommend`` do after the features: next-best-product training (its feature
+dates for the sample, the backtest of both learners, the final fit), attrition training, and
+scoring every customer. The copies' models mean nothing (every customer has 99 twins); only
+their times do.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import time
 from datetime import date, timedelta
@@ -24,6 +29,8 @@ from pathlib import Path
 from savile.features import FeatureBuilder
 from savile.features.pipeline import add_months
 from savile.identity import resolve
+from savile.models import load_model, recommend, train, train_attrition
+from savile.models.registry import ATTRITION, NEXT_BEST_PRODUCT
 from savile.ingest import Ingestor
 from savile.store.analytical import DuckDBAnalyticalStore
 from savile.synth import synthesize
@@ -37,6 +44,7 @@ def main() -> None:
     parser.add_argument("--dates", type=int, default=3)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--copies", type=int, default=1, help="measure on this many copies of the bank (see above)")
+    parser.add_argument("--train", action="store_true", help="with --copies: also time training and scoring (see above)")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="savile-features-"))
     started = time.perf_counter()
@@ -55,7 +63,7 @@ def main() -> None:
         limit = workspace.settings.duckdb_memory_limit
         workspace.close()  # the copies read its DuckDB file
         run_on_copies(builder, root, limit, args.copies, [add_months(first_of_newest_month, -back) - timedelta(days=1)
-                                                          for back in range(args.dates - 1, -1, -1)])
+                                                          for back in range(args.dates - 1, -1, -1)], args.train)
         return
     for back in range(args.dates - 1, -1, -1):  # the month ends before the newest transaction, oldest first
         as_of = add_months(first_of_newest_month, -back) - timedelta(days=1)
@@ -71,7 +79,7 @@ COPIED = {"golden": ["customer_id"], "holdings_resolved": ["customer_id"], "acco
           "transactions": ["transaction_id", "account_id"], "interactions_resolved": ["event_id", "customer_id"]}
 
 
-def run_on_copies(builder: FeatureBuilder, root: Path, memory_limit: str, copies: int, dates: list[date]) -> None:
+def run_on_copies(builder: FeatureBuilder, root: Path, memory_limit: str, copies: int, dates: list[date], train_too: bool) -> None:
     started = time.perf_counter()
     builder.analytics = DuckDBAnalyticalStore(root / "copies.duckdb", memory_limit)  # the builder now reads the copies
     connection = builder.analytics.connection
@@ -84,8 +92,26 @@ def run_on_copies(builder: FeatureBuilder, root: Path, memory_limit: str, copies
     for as_of in dates:
         started = time.perf_counter()
         rows = builder.features_as_of(as_of).table
-        print(f"as of {as_of}: {rows.num_rows:,} customers × {rows.num_columns - 1} features in {time.perf_counter() - started:.1f}s")
+        print(f"as of {as_of}: {rows.num_rows:,} customers × {rows.num_columns - 1} features in {time.perf_counter() - started:.1f}s",
+              flush=True)
+        del rows
+    if train_too:
+        time_training_and_scoring(builder, root / "models", dates[-1])
     builder.analytics.close()
+
+
+def time_training_and_scoring(builder: FeatureBuilder, registry: Path, as_of: date) -> None:
+    started = time.perf_counter()
+    meta = train(builder, as_of, registry / NEXT_BEST_PRODUCT)
+    print(f"next-best-product training: {time.perf_counter() - started:.1f}s (learner {meta['learner']})", flush=True)
+    started = time.perf_counter()
+    train_attrition(builder, as_of, registry / ATTRITION)
+    print(f"attrition training: {time.perf_counter() - started:.1f}s", flush=True)
+    started = time.perf_counter()
+    model, meta = load_model(registry / NEXT_BEST_PRODUCT, as_of)
+    rows = recommend(builder, model, meta, as_of, k=3)
+    print(f"scoring: {len(rows):,} recommendations in {time.perf_counter() - started:.1f}s "
+          f"(peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.1f} GiB)", flush=True)
 
 
 if __name__ == "__main__":

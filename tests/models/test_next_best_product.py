@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from savile.features import FeatureBuilder
 from savile.models import load_model, recommend, train
-from savile.models.next_best_product import LEARNERS, label_windows
+from savile.models.next_best_product import LEARNERS, label_windows, snapshot
 from savile.store.tables import customer_links, holdings
 from savile.workspace import Workspace
 
@@ -85,3 +86,20 @@ def test_label_windows_cover_every_day_once_and_end_at_the_as_of_date(as_of: dat
         assert older < day < until
     for day, until in windows:  # about a month each, never past the as-of date
         assert 27 <= (until - day).days <= 31 and until <= as_of
+
+
+def test_a_snapshot_keeps_every_adopter_and_about_so_many_others_weighted_up(small_bank: Workspace) -> None:
+    builder = FeatureBuilder(small_bank.store, small_bank.analytics)
+    day = date(2026, 8, 31)
+    everyone = snapshot(builder, day, non_adopters_kept=1.0, non_adopters_most=10**9)
+    capped = snapshot(builder, day, non_adopters_kept=1.0, non_adopters_most=40)
+    adopted = everyone.Y.any(axis=1)
+    others = int((~adopted).sum())
+    assert adopted.any() and others > 100 and np.all(everyone.weight == 1.0)
+    rows = {c: i for i, c in enumerate(everyone.customers)}
+    kept = np.array([rows[c] for c in capped.customers])
+    assert set(np.flatnonzero(adopted)) <= set(kept)  # every adopter
+    drawn = ~capped.Y.any(axis=1)
+    assert 20 <= drawn.sum() <= 60  # about 40 of the others, drawn at random
+    assert np.all(capped.weight[drawn] == others / 40) and np.all(capped.weight[~drawn] == 1.0)
+    assert np.array_equal(capped.Y, everyone.Y[kept]) and np.allclose(capped.X, everyone.X[kept], equal_nan=True)

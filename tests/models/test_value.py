@@ -78,3 +78,19 @@ def test_attrition_risk_follows_the_estimator_contract_and_survives_json() -> No
     assert p[y == 1, 1].mean() > p[y == 0, 1].mean() + 0.3
     again = AttritionRisk.from_json(model.to_json())
     assert np.allclose(again.predict_proba(X), p) and list(again.feature_names_in_) == ["a", "b", "c", "d"]
+
+
+def test_attrition_trains_on_a_uniform_sample_of_each_month_past_its_cap(small_bank) -> None:  # type: ignore[no-untyped-def]
+    from savile.features import FeatureBuilder
+    from savile.models.attrition import _labelled, decline_labels
+
+    builder = FeatureBuilder(small_bank.store, small_bank.analytics)
+    day = date(2026, 8, 31)
+    whole, sample = _labelled(builder, day, most=10**9), _labelled(builder, day, most=60)
+    assert len(decline_labels(small_bank.analytics, day)) > 60 and whole.features.table.num_rows > 60
+    assert 50 <= sample.features.table.num_rows <= 60  # of the 60 drawn, those who held an open product that day
+    assert set(sample.features.customers) < set(whole.features.customers)
+    rows = {c: i for i, c in enumerate(whole.features.customers)}
+    kept = [rows[c] for c in sample.features.customers]
+    assert np.array_equal(sample.y, whole.y[kept])
+    assert np.allclose(sample.X, whole.X[kept], equal_nan=True)  # the same features, whoever else is in the pass

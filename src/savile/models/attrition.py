@@ -12,7 +12,6 @@ from typing import Any
 
 import lightgbm as lgb
 import numpy as np
-import pyarrow as pa
 from sklearn.base import BaseEstimator
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.validation import check_is_fitted
@@ -24,6 +23,7 @@ from savile.models.registry import newest, register
 DECLINE_RATIO = 0.5  # the last 30 days below half of the usual month
 MIN_BASELINE = 8  # transactions a month before a decline means anything
 SNAPSHOTS = 3
+CUSTOMERS_PER_SNAPSHOT = 100_000  # a uniform sample past this: enough for one model, and features cost by the customer
 FLAG_LIFT = 2.0  # flagged when the risk is at least this many times the base rate
 
 
@@ -105,11 +105,14 @@ class AttritionRisk(BaseEstimator):  # type: ignore[misc]
         return model
 
 
-def train_attrition(builder: FeatureBuilder, as_of: date, registry: Path, snapshots: int = SNAPSHOTS) -> dict[str, Any]:
+def train_attrition(builder: FeatureBuilder, as_of: date, registry: Path, snapshots: int = SNAPSHOTS,
+                    customers_per_snapshot: int = CUSTOMERS_PER_SNAPSHOT) -> dict[str, Any]:
     """Backtest on the newest month whose next 30 days are known by ``as_of`` (trained on the
-    months before it), then fit on the newest ``snapshots`` months and register the model."""
+    months before it), then fit on the newest ``snapshots`` months and register the model. Each
+    month is its labelled customers, or a uniform sample of ``customers_per_snapshot`` of them
+    (which keeps the base rate the flags are measured against)."""
     days = [add_months(as_of, -k) for k in range(2, snapshots + 3)]  # newest first; each one's next 30 days end by as_of
-    data = {day: _labelled(builder, day) for day in days}
+    data = {day: _labelled(builder, day, customers_per_snapshot) for day in days}
     names = [f.name for f in builder.catalogue()]
     tried = AttritionRisk().fit(*_stack([data[d] for d in days[1:]]), names)
     metrics = _backtest(tried, data[days[0]])
@@ -143,13 +146,16 @@ class _Labelled:
     y: np.ndarray
 
 
-def _labelled(builder: FeatureBuilder, day: date) -> _Labelled:
-    features = builder.features_as_of(day)
+def _labelled(builder: FeatureBuilder, day: date, most: int) -> _Labelled:
+    """Features of the customers ``decline_labels`` labels (those with a usual month), at most ``most`` of them."""
     labels = decline_labels(builder.analytics, day)
-    keep = np.array([c in labels for c in features.customers], dtype=bool)
-    y = np.array([labels[c] for c in features.customers if c in labels], dtype=int)
-    labelled = FeatureSet(day, features.table.filter(pa.array(keep)))
-    return _Labelled(labelled, labelled.matrix(), y)
+    customers = sorted(labels)
+    if len(customers) > most:
+        drawn = np.random.default_rng(day.toordinal()).choice(len(customers), size=most, replace=False)
+        customers = [customers[i] for i in sorted(drawn)]
+    features = builder.features_as_of(day, only=customers)  # only those who held an open product that day
+    y = np.array([labels[c] for c in features.customers], dtype=int)
+    return _Labelled(features, features.matrix(), y)
 
 
 def _stack(parts: list[_Labelled]) -> tuple[np.ndarray, np.ndarray]:

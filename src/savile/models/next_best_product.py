@@ -23,6 +23,9 @@ Propensity = ProductPropensity | LinearPropensity
 # The learners the backtest chooses between, by name. Ties go to the first.
 LEARNERS: dict[str, type[Propensity]] = {"linear": LinearPropensity, "lightgbm": ProductPropensity}
 NON_ADOPTERS_KEPT = 0.25  # of the customers who adopted nothing in a snapshot's month, the share that trains
+# ...and at most this many of them: both learners cap their rows near 300,000 in all (at 1M
+# customers a quarter of the base was 2M rows, whose features took most of the training time).
+NON_ADOPTERS_MOST = 50_000
 
 
 @dataclass
@@ -36,16 +39,18 @@ class Snapshot:
 
 
 def snapshot(builder: FeatureBuilder, as_of: date, labels_until: date | None = None,
-             non_adopters_kept: float = NON_ADOPTERS_KEPT) -> Snapshot:
+             non_adopters_kept: float = NON_ADOPTERS_KEPT, non_adopters_most: int = NON_ADOPTERS_MOST) -> Snapshot:
     """Features at ``as_of`` and the adoptions after it until ``labels_until`` (a month later by
-    default): every customer who adopted something and a fixed random share of the others,
-    weighted back up. Adoptions are rare, so this keeps nearly all that can be learnt while
-    bounding memory by the adopters, not the base.
+    default): every customer who adopted something and a fixed random share of the others (at
+    most about ``non_adopters_most`` of them), weighted back up. Adoptions are rare, so this keeps
+    nearly all that can be learnt while bounding memory by the adopters, not the base.
     The sample is drawn first and features are computed for it alone (about a quarter of the base)."""
     population = builder.population(as_of)
     adopted = builder.adoptions_after(as_of, labels_until)
     adopters = set(adopted.column("customer_id").to_pylist())
-    drawn = np.random.default_rng(as_of.toordinal()).random(len(population)) < non_adopters_kept
+    others = len(population) - len(adopters.intersection(population))
+    share = min(non_adopters_kept, non_adopters_most / others) if others else non_adopters_kept
+    drawn = np.random.default_rng(as_of.toordinal()).random(len(population)) < share
     features = builder.features_as_of(as_of, only=[c for c, kept in zip(population, drawn, strict=True) if kept or c in adopters])
     customers = features.customers
     held = _held(features, builder.product_codes)
@@ -57,7 +62,7 @@ def snapshot(builder: FeatureBuilder, as_of: date, labels_until: date | None = N
             Y[position[customer], index[code]] = 1
     X = features.matrix().astype(np.float32)  # LightGBM bins features anyway: half the memory, same model
     eligible = ~held & _age_eligible(features, builder.products)
-    return Snapshot(customers, X, Y, eligible, np.where(Y.any(axis=1), 1.0, 1.0 / non_adopters_kept), len(population))
+    return Snapshot(customers, X, Y, eligible, np.where(Y.any(axis=1), 1.0, 1.0 / share), len(population))
 
 
 def train(builder: FeatureBuilder, as_of: date, registry: Path, snapshots: int = SNAPSHOTS) -> dict[str, Any]:

@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from savile.decide import DecisionPolicy, DecisionRequest, DecisionService, load_catalogue, load_products
 from savile.decide.log import record_response
 from savile.store import SqlStore
-from savile.store.tables import APPEND_ONLY, contacts, decisions, preferences
+from savile.decide.engine import inputs_digest
+from savile.decide.state import load_states
+from savile.store.tables import APPEND_ONLY, contacts, decisions, feature_snapshots, preferences
 from tests.decide.helpers import NOW, add_customer, add_products
 
 
@@ -32,6 +34,29 @@ def test_a_decision_is_logged_with_every_candidate_and_presented(store: SqlStore
     with store.begin() as connection:
         shown = connection.execute(sa.select(contacts.c.action_id).where(contacts.c.decision_id == made.decision_id)).scalars().all()
     assert sorted(shown) == sorted(a.action_id for a in made.actions)
+
+
+def test_the_inputs_digest_changes_with_any_stored_feature_and_only_then(store: SqlStore) -> None:
+    engine = service(store)
+    add_customer(store, "c1")
+    request = DecisionRequest("c1", "email", NOW, seed=1)
+
+    def digest_with(features: dict[str, float] | None) -> str:
+        with store.begin() as connection:
+            connection.execute(sa.delete(feature_snapshots))
+            if features is not None:
+                connection.execute(sa.insert(feature_snapshots).values(customer_id="c1", as_of=NOW.date(), features=features,
+                                                                       computed_at=NOW))
+        with store.reading() as connection:
+            state = load_states(connection, ["c1"])["c1"]
+        assert state.features == (features or {})
+        return inputs_digest(state, request, engine.catalogue)
+
+    usual = {"age_years": 40, "txn_count_30d": 12.0, "income_annual": 31000.5}
+    assert digest_with(usual) == digest_with(dict(usual))
+    assert digest_with({**usual, "txn_count_30d": 13.0}) != digest_with(usual)
+    assert digest_with({**usual, "viewed_loans_30d": 0}) != digest_with(usual)
+    assert digest_with(None) != digest_with({})  # no snapshot is not an empty one
 
 
 @pytest.mark.parametrize("table", APPEND_ONLY)

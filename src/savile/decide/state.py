@@ -6,6 +6,8 @@ at a time; the same three queries, bound to one id or to an ``IN`` list.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,6 +52,9 @@ class CustomerState:
     as_of: date | None = None
     live: dict[str, Any] = field(default_factory=dict)  # the live profile: what events said since the snapshot
     decisions_made: int = 0  # the customer's decision count when read: a decision made meanwhile changes it
+    # sha256 of the features as the store holds them: the inputs digest takes it instead of
+    # encoding hundreds of values in every decision (0.2 ms of a few).
+    features_digest: str | None = None
 
     def granted(self, purpose: str, channel: str | None) -> bool:
         """The newest of the channel's own record and the every-channel record decides; no record = not granted."""
@@ -87,7 +92,8 @@ _LIVE = "live_"
 def _statements(matches: Callable[[sa.ColumnElement[str]], sa.ColumnElement[bool]]) -> tuple[sa.Select, sa.CompoundSelect, sa.Select]:
     # The golden record with its feature snapshot, live profile and decision count, one row per customer.
     profiles = (
-        sa.select(customers, *[c.label(_SNAPSHOT + c.name) for c in feature_snapshots.c],
+        sa.select(customers, *[(sa.cast(c, sa.Text) if c is feature_snapshots.c.features else c).label(_SNAPSHOT + c.name)
+                               for c in feature_snapshots.c],  # features as stored: decoded once, hashed as they are
                   *[c.label(_LIVE + c.name) for c in live_profiles.c], contact_counters.c.decisions.label("decisions_made"))
         .outerjoin(feature_snapshots, feature_snapshots.c.customer_id == customers.c.customer_id)
         .outerjoin(live_profiles, live_profiles.c.customer_id == customers.c.customer_id)
@@ -123,7 +129,9 @@ def load_states(connection: sa.Connection, customer_ids: list[str]) -> dict[str,
         state = CustomerState(row["customer_id"], {k: _plain(row[k]) for k in GOLDEN_ATTRIBUTES if row[k] is not None},
                               decisions_made=row["decisions_made"] or 0)
         if row[_SNAPSHOT + "customer_id"] is not None:
-            state.features, state.segment, state.as_of = row[_SNAPSHOT + "features"] or {}, row[_SNAPSHOT + "segment"], row[_SNAPSHOT + "as_of"]
+            stored = row[_SNAPSHOT + "features"]
+            state.features, state.features_digest = json.loads(stored), hashlib.sha256(stored.encode()).hexdigest()
+            state.segment, state.as_of = row[_SNAPSHOT + "segment"], row[_SNAPSHOT + "as_of"]
             state.scores, state.reasons = row[_SNAPSHOT + "scores"] or {}, row[_SNAPSHOT + "reasons"] or {}
             state.flags, state.model_version = row[_SNAPSHOT + "flags"] or {}, row[_SNAPSHOT + "model_version"]
         if row[_LIVE + "customer_id"] is not None:

@@ -76,6 +76,26 @@ def test_linear_propensity_bounds_its_rows_and_weighs_them_back() -> None:
     assert np.corrcoef(bounded.predict_proba(X)[:, 0], whole.predict_proba(X)[:, 0])[0, 1] > 0.95
 
 
+def test_linear_propensity_keeps_adopters_to_half_its_rows_when_most_rows_adopt() -> None:
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(4000, 3))
+    Y = (rng.random(4000) < 1 / (1 + np.exp(-X[:, 0]))).astype(int)[:, None]  # about half adopt
+    bounded = LinearPropensity(C=1.0, max_rows=1000).fit(X, Y)
+    whole = LinearPropensity(C=1.0).fit(X, Y)
+    assert 900 <= bounded.n_training_rows_ <= 1100 and whole.n_training_rows_ == 4000
+    np.testing.assert_allclose(bounded.base_rates_, whole.base_rates_, rtol=0.1)
+    assert np.corrcoef(bounded.predict_proba(X)[:, 0], whole.predict_proba(X)[:, 0])[0, 1] > 0.98
+
+
+def test_linear_propensity_penalty_does_not_fade_with_the_weight_of_a_larger_bank() -> None:
+    X, Y = _data(5)
+    weight = np.where(Y.any(axis=1), 1.0, 4.0)
+    capped = [LinearPropensity(C=0.05, max_weight=weight.sum()).fit(X, Y, sample_weight=w * weight) for w in (1, 10)]
+    uncapped = LinearPropensity(C=0.05, max_weight=np.inf).fit(X, Y, sample_weight=10 * weight)
+    np.testing.assert_allclose(capped[1].coef_, capped[0].coef_, rtol=1e-4, atol=1e-6)  # ten times the weight, the same model
+    assert np.abs(uncapped.coef_).sum() > 1.05 * np.abs(capped[0].coef_).sum()  # without the cap the penalty weakens
+
+
 def test_map_at_k() -> None:
     assert average_precision_at_k(["a", "b"], {"a", "b"}, 3) == 1.0
     assert map_at_k({"c1": ["x", "a"], "c2": ["b"]}, {"c1": {"a"}, "c2": set()}, 3) == 0.5

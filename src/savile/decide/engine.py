@@ -198,7 +198,8 @@ def _content(item: CatalogueAction, state: CustomerState, request: DecisionReque
 
 def inputs_digest(state: CustomerState, request: DecisionRequest, catalogue: Catalogue) -> str:
     """sha256 of everything the engine read: replaying the same inputs must give the same decision."""
-    facts = {k: v for k, v in vars(state).items() if k not in ("consents", "held", "contacts", "features", "features_digest")}  # shallow: no deep copy
+    read_apart = ("consents", "held", "contacts", "features", "features_digest")
+    facts = {k: v for k, v in vars(state).items() if k not in read_apart}  # shallow: no deep copy
     facts["features"] = state.features_digest or state.features  # read from the store: the digest of its text
     facts["consents"] = sorted(f"{purpose}/{channel}={granted}@{when}" for (purpose, channel), (granted, when) in state.consents.items())
     facts["held"] = sorted(state.held)

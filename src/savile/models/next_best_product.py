@@ -23,8 +23,8 @@ Propensity = ProductPropensity | LinearPropensity
 # The learners the backtest chooses between, by name. Ties go to the first.
 LEARNERS: dict[str, type[Propensity]] = {"linear": LinearPropensity, "lightgbm": ProductPropensity}
 NON_ADOPTERS_KEPT = 0.25  # of the customers who adopted nothing in a snapshot's month, the share that trains
-# ...and at most this many of them: both learners cap their rows near 300,000 in all (at 1M
-# customers a quarter of the base was 2M rows, whose features took most of the training time).
+# ...and at most this many of them: both learners cap their rows near 300,000 in all, so at 1M
+# customers most of a quarter of the base (2M rows) had its features computed to be discarded.
 NON_ADOPTERS_MOST = 50_000
 
 
@@ -44,7 +44,7 @@ def snapshot(builder: FeatureBuilder, as_of: date, labels_until: date | None = N
     default): every customer who adopted something and a fixed random share of the others (at
     most about ``non_adopters_most`` of them), weighted back up. Adoptions are rare, so this keeps
     nearly all that can be learnt while bounding memory by the adopters, not the base.
-    The sample is drawn first and features are computed for it alone (about a quarter of the base)."""
+    The sample is drawn first and features are computed for it alone (a quarter of the base at most)."""
     population = builder.population(as_of)
     adopted = builder.adoptions_after(as_of, labels_until)
     adopters = set(adopted.column("customer_id").to_pylist())

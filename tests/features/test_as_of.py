@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import random
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from savile.features import FeatureBuilder
-from savile.features.pipeline import CUSTOMERS_PER_PASS
+from savile.features.pipeline import CUSTOMERS_PER_PASS, _grouped
 from savile.identity import resolve
 from savile.store.tables import customer_links
 from savile.workspace import Workspace
@@ -97,3 +100,23 @@ def test_slices_read_each_transaction_once_even_from_an_account_two_customers_sh
         assert not folder.exists()  # the slices go with the builder
     finally:
         analytics.run("DELETE FROM account_map WHERE account_id = ? AND customer_id = ?", [account, second])
+
+
+@given(st.lists(st.integers(0, 999), unique=True, max_size=60).map(sorted), st.lists(st.integers(0, 999), max_size=80),
+       st.integers(1, 30))
+def test_a_samples_passes_are_runs_of_slices_holding_about_so_many_of_its_customers(edges: list[int], drawn: list[int],
+                                                                                       most: int) -> None:
+    name = "c{:04d}".format
+    bounds = [None, *[name(e) for e in edges], None]
+    passes = list(itertools.pairwise(bounds))
+    only = [name(d) for d in drawn]
+    assert _grouped(passes, None, most) == [[n] for n in range(len(passes))]
+    groups = _grouped(passes, only, most)
+    assert [n for group in groups for n in group] == list(range(len(passes)))  # every slice once, in order
+
+    def held(numbers: list[int]) -> int:
+        low, high = passes[numbers[0]][0], passes[numbers[-1]][1]
+        return sum(1 for c in only if (low is None or c >= low) and (high is None or c < high))
+
+    assert all(held(group) >= most for group in groups[:-1])  # a run ends once it holds enough
+    assert all(len(group) == 1 or held(group[:-1]) < most for group in groups)  # and not a slice later

@@ -8,6 +8,7 @@ latest known; the contract does not date them.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import itertools
 import shutil
@@ -111,15 +112,17 @@ class FeatureBuilder:
         """Every feature of every customer in ``population(as_of)``, or of those of them ``only``
         names (a training sample), one pass per ``customers_per_pass`` customers (in id order, so
         the passes join up sorted): DuckDB's wide aggregates for a million customers at once
-        outgrew its memory limit, a slice of them does not."""
+        outgrew its memory limit, a slice of them does not. A sample's passes each take as many
+        consecutive slices as hold ``customers_per_pass`` of its customers: at 1M, a sample of a
+        tenth ran fifty passes that each found a few customers in a slice."""
         sql = self._query()
         passes = self._passes()
         sliced = self._written_by_slice() if len(passes) > 1 else {}
         tables = []
         with self._wanted(only):
-            for number, (low, high) in enumerate(passes):
-                own = {table: _slice_of(table, files.get(number)) for table, files in sliced.items()}
-                query = _within(sql, low, high, own, wanted=only is not None)
+            for numbers in _grouped(passes, only, self.customers_per_pass):
+                own = {table: _slice_of(table, [files[n] for n in numbers if n in files]) for table, files in sliced.items()}
+                query = _within(sql, passes[numbers[0]][0], passes[numbers[-1]][1], own, wanted=only is not None)
                 tables.append(self.analytics.connection.sql(_bind(query, as_of)).to_arrow_table())
         return FeatureSet(as_of, pa.concat_tables(tables) if len(tables) > 1 else tables[0])
 
@@ -266,12 +269,31 @@ def _columns(alias: str, table: str) -> str:
     return ", ".join(f"{alias}.{column}" for column in _READ_COLUMNS[table])
 
 
-def _slice_of(table: str, files: str | None) -> str:
-    """The query for one pass's rows of ``table``: its Parquet files (a slice whose customers have
-    none has no files)."""
-    if files is None:
+def _grouped(passes: list[tuple[str | None, str | None]], only: Sequence[str] | None, most: int) -> list[list[int]]:
+    """Pass numbers in runs of consecutive ones: one each for the whole base; for a sample
+    (``only``), as many as hold about ``most`` of its customers."""
+    if only is None:
+        return [[number] for number in range(len(passes))]
+    wanted = sorted(only)
+    groups: list[list[int]] = [[]]
+    count = 0
+    for number, (low, high) in enumerate(passes):
+        if count >= most:
+            groups.append([])
+            count = 0
+        groups[-1].append(number)
+        count += (bisect.bisect_left(wanted, high) if high is not None else len(wanted)) - (
+            bisect.bisect_left(wanted, low) if low is not None else 0)
+    return groups
+
+
+def _slice_of(table: str, files: list[str]) -> str:
+    """The query for one pass's rows of ``table``: its slices' Parquet files (a slice whose
+    customers have none has no files)."""
+    if not files:
         return f"SELECT * FROM main.{table} WHERE FALSE"
-    return f"SELECT * EXCLUDE ({_SLICE}) FROM read_parquet({sql_literal(files)}, hive_partitioning = true)"
+    listed = ", ".join(sql_literal(f) for f in files)
+    return f"SELECT * EXCLUDE ({_SLICE}) FROM read_parquet([{listed}], hive_partitioning = true)"
 
 
 def _within(sql: str, low: str | None, high: str | None, own: dict[str, str] | None = None, wanted: bool = False) -> str:

@@ -29,9 +29,9 @@ from pathlib import Path
 from savile.features import FeatureBuilder
 from savile.features.pipeline import add_months
 from savile.identity import resolve
+from savile.ingest import Ingestor
 from savile.models import load_model, recommend, train, train_attrition
 from savile.models.registry import ATTRITION, NEXT_BEST_PRODUCT
-from savile.ingest import Ingestor
 from savile.store.analytical import DuckDBAnalyticalStore
 from savile.synth import synthesize
 from savile.workspace import init_workspace

@@ -7,6 +7,8 @@ reasonable time, so this measures the learners alone, on the shape ``train`` giv
 size: ``SNAPSHOTS`` monthly snapshots of every adopter and a quarter of the others (about 27 % of the base
 each), 340 features, 11 products, about 0.4 % adopting each product a month. Features and labels are
 random with a planted signal; the quality figures live in docs/benchmarks.md, not here.
+That shape predates the per-snapshot cap on non-adopters (``NON_ADOPTERS_MOST``): ``train`` now
+hands the learners about a third of these rows at 1M, so this is an upper bound.
 """
 
 from __future__ import annotations

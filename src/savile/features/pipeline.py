@@ -282,9 +282,15 @@ def _grouped(passes: list[tuple[str | None, str | None]], only: Sequence[str] | 
             groups.append([])
             count = 0
         groups[-1].append(number)
-        count += (bisect.bisect_left(wanted, high) if high is not None else len(wanted)) - (
-            bisect.bisect_left(wanted, low) if low is not None else 0)
+        count += _inside(wanted, low, high)
     return groups
+
+
+def _inside(ordered: list[str], low: str | None, high: str | None) -> int:
+    """How many of ``ordered`` fall in [low, high) (None: unbounded on that side)."""
+    start = bisect.bisect_left(ordered, low) if low is not None else 0
+    end = bisect.bisect_left(ordered, high) if high is not None else len(ordered)
+    return end - start
 
 
 def _slice_of(table: str, files: list[str]) -> str:

@@ -37,8 +37,9 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
     reorders customers or products (isotonic steps tie them when adoptions are rare). Of the
     other pairs, every adoption trains but only ``negative_share`` of the rest, weighted back up
     (1.0 by default: ``train`` samples whole customers instead, before building the matrix), and
-    fewer where the pairs would pass ``max_pairs``: a million customers over eight snapshots make
-    about 17M pairs, 24 GB as LightGBM's input, so the pairs, not the bank, must bound memory.
+    fewer where the pairs would pass ``max_pairs``: a million customers over eight snapshots made
+    about 17M pairs, 24 GB as LightGBM's input, before ``train`` capped each snapshot's sample;
+    the pairs, not the bank, must bound memory.
     ``sample_weight`` says how many customers each row stands for.
     """
 

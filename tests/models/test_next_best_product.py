@@ -29,6 +29,9 @@ def test_recommend_never_offers_a_held_product_and_ranks_without_gaps(small_bank
     assert set(meta["learners"]) == set(LEARNERS) and isinstance(model, LEARNERS[meta["learner"]])
     assert meta["metrics"]["map@3"] == max(figures["map@3"] for figures in meta["learners"].values())  # the backtest chose
     rows = recommend(builder, model, loaded, AS_OF, k=4, explain=2)
+    assert recommend(builder, model, loaded, AS_OF, k=4, explain=2, features=builder.features_as_of(AS_OF)) == rows
+    with pytest.raises(ValueError, match="not 2026-10-31"):  # another date's features would score the wrong month
+        recommend(builder, model, loaded, AS_OF, k=4, features=builder.features_as_of(AS_OF - timedelta(days=1)))
     with bank.store.begin() as connection:
         held = {(r.customer_id, r.product_code) for r in connection.execute(
             sa.select(customer_links.c.customer_id, holdings.c.product_code).join(customer_links, sa.and_(

@@ -115,3 +115,19 @@ def test_lightgbm_propensity_bounds_its_pairs_and_weighs_them_back() -> None:
 def test_propensity_fitted_twice_on_the_same_data_is_the_same_model(make) -> None:  # type: ignore[no-untyped-def]
     X, Y = _data(4)
     np.testing.assert_array_equal(make().fit(X, Y).predict_proba(X), make().fit(X, Y).predict_proba(X))
+
+
+def test_linear_propensity_fits_products_in_parallel_to_the_same_model() -> None:
+    # Large enough for liblinear's random coordinate order to matter: fits sharing one random
+    # generator (threads) differed in the fourth decimal here.
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(40_000, 60))
+    signal = X[:, :10].sum(axis=1)
+    Y = np.column_stack([rng.random(40_000) < 1 / (1 + np.exp(-(0.05 * (j + 1) * signal - 3))) for j in range(6)]
+                        + [np.zeros(40_000)]).astype(int)
+    alone, together, again = (LinearPropensity(n_jobs=jobs).fit(X, Y) for jobs in (1, 2, 2))
+    np.testing.assert_array_equal(together.coef_, alone.coef_)
+    np.testing.assert_array_equal(together.intercept_, alone.intercept_)
+    np.testing.assert_array_equal(again.coef_, together.coef_)
+    assert (np.abs(alone.coef_[:6]).argmax(axis=1) < 10).all()  # each product learnt the signal
+    assert not alone.coef_[6].any()  # nobody adopted the last product: it keeps its base rate

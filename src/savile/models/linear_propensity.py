@@ -20,6 +20,7 @@ import json
 import warnings
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
@@ -41,12 +42,17 @@ class LinearPropensity(BaseEstimator):  # type: ignore[misc]
     weighted back up: the solver copies its input several times over (6.9 GB for 500,000 rows of
     340 features), so the rows, not the bank, must bound memory. Weights summing past
     ``max_weight`` are scaled down to it, so that the penalty does not fade as the bank grows.
+    ``n_jobs`` products are fitted at once, each in a worker process that reads the rows through a
+    memory map (threads would share liblinear's one random generator, and the model would change
+    from run to run).
     """
 
-    def __init__(self, C: float = 0.03, max_rows: int = 300_000, max_weight: float = 1_000_000, random_state: int = 0) -> None:
+    def __init__(self, C: float = 0.03, max_rows: int = 300_000, max_weight: float = 1_000_000, n_jobs: int = 2,
+                 random_state: int = 0) -> None:
         self.C = C
         self.max_rows = max_rows
         self.max_weight = max_weight
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def fit(self, X: np.ndarray, Y: np.ndarray, eligible: np.ndarray | None = None,
@@ -69,17 +75,12 @@ class LinearPropensity(BaseEstimator):  # type: ignore[misc]
         self.base_rates_ = (Y * weighted).sum(axis=0) / np.maximum(weighted.sum(axis=0), 1e-12)
         self.coef_ = np.zeros((self.n_products_, design.shape[1]))
         self.intercept_ = _logit(self.base_rates_)
-        for j in range(self.n_products_):
-            rows = eligible[:, j]
-            positives = Y[rows, j].sum()
-            if positives < MIN_POSITIVES or positives == rows.sum():
-                continue  # too few adoptions to learn from: the product keeps its base rate
-            # intercept_scaling: liblinear penalises the intercept as a weight; a large scale makes
-            # that penalty negligible, so a rare product's low base rate is not pulled up.
-            fitted = LogisticRegression(C=self.C, l1_ratio=1.0, solver="liblinear", intercept_scaling=100.0,
-                                        max_iter=1000, random_state=self.random_state)
-            fitted.fit(design[rows], Y[rows, j], sample_weight=row_weight[rows])
-            self.coef_[j], self.intercept_[j] = fitted.coef_[0], fitted.intercept_[0]
+        learnable = [j for j in range(self.n_products_) if MIN_POSITIVES <= Y[eligible[:, j], j].sum() < eligible[:, j].sum()]
+        # (the others, with too few adoptions to learn from, keep their base rate)
+        fits = Parallel(n_jobs=max(1, self.n_jobs))(delayed(_fit_product)(design, eligible[:, j], Y[:, j], row_weight, self.C, self.random_state)
+                                                  for j in learnable)
+        for j, (coef, intercept) in zip(learnable, fits, strict=True):
+            self.coef_[j], self.intercept_[j] = coef, intercept
         return self
 
     def _learn_scaling(self, X: np.ndarray) -> np.ndarray:
@@ -167,6 +168,16 @@ class LinearPropensity(BaseEstimator):  # type: ignore[misc]
         model.means_, model.scales_ = np.array(data["means"]), np.array(data["scales"])
         model.coef_, model.intercept_ = np.array(data["coef"]).reshape(model.n_products_, -1), np.array(data["intercept"])
         return model
+
+
+def _fit_product(design: np.ndarray, rows: np.ndarray, adopted: np.ndarray, weight: np.ndarray, C: float,
+                 random_state: int) -> tuple[np.ndarray, float]:
+    """One product's weights and intercept, from the rows eligible for it."""
+    # intercept_scaling: liblinear penalises the intercept as a weight; a large scale makes
+    # that penalty negligible, so a rare product's low base rate is not pulled up.
+    fitted = LogisticRegression(C=C, l1_ratio=1.0, solver="liblinear", intercept_scaling=100.0, max_iter=1000,
+                                random_state=random_state).fit(design[rows], adopted[rows], sample_weight=weight[rows])
+    return fitted.coef_[0], float(fitted.intercept_[0])
 
 
 def _moments(signed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from structlog.testing import capture_logs
 
 from savile.features import FeatureBuilder
 from savile.models import load_model, recommend, train
@@ -22,8 +23,11 @@ AS_OF = date(2026, 10, 31)
 def test_recommend_never_offers_a_held_product_and_ranks_without_gaps(small_bank: Workspace, tmp_path: Path) -> None:
     bank = small_bank
     builder = FeatureBuilder(bank.store, bank.analytics)
-    meta = train(builder, AS_OF, tmp_path, snapshots=2)
+    with capture_logs() as logged:
+        meta = train(builder, AS_OF, tmp_path, snapshots=2)
     assert set(meta["metrics"]) >= {"map@3", "map@7", "popularity_map@3", "auc"}
+    stages = [(entry["event"], entry.get("learner")) for entry in logged if "seconds" in entry]  # each stage, timed
+    assert stages == [("training snapshots", None), *[("backtest", name) for name in LEARNERS], ("final fit", meta["learner"])]
     model, loaded = load_model(tmp_path, AS_OF)
     assert loaded["version"] == meta["version"]
     assert set(meta["learners"]) == set(LEARNERS) and isinstance(model, LEARNERS[meta["learner"]])

@@ -77,8 +77,8 @@ class LinearPropensity(BaseEstimator):  # type: ignore[misc]
         self.intercept_ = _logit(self.base_rates_)
         learnable = [j for j in range(self.n_products_) if MIN_POSITIVES <= Y[eligible[:, j], j].sum() < eligible[:, j].sum()]
         # (the others, with too few adoptions to learn from, keep their base rate)
-        fits = Parallel(n_jobs=max(1, self.n_jobs))(delayed(_fit_product)(design, eligible[:, j], Y[:, j], row_weight, self.C, self.random_state)
-                                                  for j in learnable)
+        fits = Parallel(n_jobs=max(1, self.n_jobs))(
+            delayed(_fit_product)(design, eligible[:, j], Y[:, j], row_weight, self.C, self.random_state) for j in learnable)
         for j, (coef, intercept) in zip(learnable, fits, strict=True):
             self.coef_[j], self.intercept_[j] = coef, intercept
         return self

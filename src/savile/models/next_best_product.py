@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -79,28 +81,35 @@ def train(builder: FeatureBuilder, as_of: date, registry: Path, snapshots: int =
     names = [f.name for f in builder.catalogue()]
     windows = label_windows(as_of, snapshots + 1)
     dates = [day for day, _ in windows]  # newest first
-    started = time.perf_counter()
-    data = {day: snapshot(builder, day, until) for day, until in windows}
-    log.info("training snapshots", snapshots=len(data), rows=sum(len(s.customers) for s in data.values()),
-             seconds=round(time.perf_counter() - started, 1))
+    with _stage("training snapshots") as logged:
+        data = {day: snapshot(builder, day, until) for day, until in windows}
+        logged.update(snapshots=len(data), rows=sum(len(s.customers) for s in data.values()))
     older = [data[d] for d in dates[1:]]
     stacked = _stacked(older)  # once for every learner: at a million customers it is gigabytes
     backtests = {}
     for name, learner in LEARNERS.items():
-        started = time.perf_counter()
-        backtests[name] = evaluate(_fit(learner(), stacked, names), data[dates[0]], builder.product_codes, popularity_from=older)
-        log.info("backtest", learner=name, map_at_3=backtests[name]["map@3"], seconds=round(time.perf_counter() - started, 1))
+        with _stage("backtest", learner=name) as logged:
+            backtests[name] = evaluate(_fit(learner(), stacked, names), data[dates[0]], builder.product_codes, popularity_from=older)
+            logged["map_at_3"] = backtests[name]["map@3"]
     del stacked
     chosen = max(backtests, key=lambda name: backtests[name]["map@3"])  # max keeps the first of equals
-    started = time.perf_counter()
-    model = _fit(LEARNERS[chosen](), _stacked([data[d] for d in dates[:-1]]), names)
-    log.info("final fit", learner=chosen, seconds=round(time.perf_counter() - started, 1))
+    with _stage("final fit", learner=chosen):
+        model = _fit(LEARNERS[chosen](), _stacked([data[d] for d in dates[:-1]]), names)
     return register(registry, as_of, model.to_json(), {
         "snapshots": [d.isoformat() for d in sorted(dates[:-1])], "backtest_month_after": dates[0].isoformat(),
         "products": builder.product_codes, "learner": chosen, "metrics": backtests[chosen],
         "learners": {name: {k: v for k, v in metrics.items() if k.startswith("map@")} for name, metrics in backtests.items()},
         "feature_importance": dict(list(model.feature_importance().items())[:30]),
     })
+
+
+@contextlib.contextmanager
+def _stage(name: str, **fields: Any) -> Iterator[dict[str, Any]]:
+    """Logs a stage of training with its seconds and the fields the caller adds (at a million
+    customers training takes minutes, and which stage is slow is the first question)."""
+    started = time.perf_counter()
+    yield fields
+    log.info(name, seconds=round(time.perf_counter() - started, 1), **fields)
 
 
 def label_windows(as_of: date, count: int) -> list[tuple[date, date]]:

@@ -313,10 +313,12 @@ def _within(sql: str, low: str | None, high: str | None, own: dict[str, str] | N
     own = own or {}
     where = " AND ".join(bounds)
     slices = [f"{name} AS (SELECT * FROM {f'({own[name]})' if name in own else f'main.{name}'} WHERE {where})" for name in _BY_CUSTOMER]
-    # A sample's transactions keep only its customers' accounts before the CTE is materialised: it
-    # had held every transaction of the pass's slices (6.9M rows where the sample's were 0.4M).
-    slices += [f"{name} AS (SELECT * FROM ({query}) WHERE account_id IN (SELECT account_id FROM account_map))"
-               if wanted and name == "transactions" else f"{name} AS ({query})" for name, query in own.items() if name not in _BY_CUSTOMER]
+    others = {name: query for name, query in own.items() if name not in _BY_CUSTOMER}
+    if wanted and "transactions" in others:
+        # A sample's transactions keep only its customers' accounts before the CTE is materialised:
+        # it had held every transaction of the pass's slices (6.9M rows where the sample's were 0.4M).
+        others["transactions"] = f"SELECT * FROM ({others['transactions']}) WHERE account_id IN (SELECT account_id FROM account_map)"
+    slices += [f"{name} AS ({query})" for name, query in others.items()]
     head, rest = sql.split("WITH", 1)
     return f"{head}WITH {', '.join(slices)},{rest}"
 

@@ -7,6 +7,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
+import structlog
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
@@ -23,8 +24,13 @@ AS_OF = date(2026, 10, 31)
 def test_recommend_never_offers_a_held_product_and_ranks_without_gaps(small_bank: Workspace, tmp_path: Path) -> None:
     bank = small_bank
     builder = FeatureBuilder(bank.store, bank.analytics)
-    with capture_logs() as logged:
-        meta = train(builder, AS_OF, tmp_path, snapshots=2)
+    configured = structlog.get_config()
+    structlog.reset_defaults()  # a CLI test in this worker may have set the level to WARNING
+    try:
+        with capture_logs() as logged:
+            meta = train(builder, AS_OF, tmp_path, snapshots=2)
+    finally:
+        structlog.configure(**configured)
     assert set(meta["metrics"]) >= {"map@3", "map@7", "popularity_map@3", "auc"}
     stages = [(entry["event"], entry.get("learner")) for entry in logged if "seconds" in entry]  # each stage, timed
     assert stages == [("training snapshots", None), *[("backtest", name) for name in LEARNERS], ("final fit", meta["learner"])]

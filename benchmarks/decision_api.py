@@ -13,6 +13,9 @@ Two ways to load it: ``--concurrency N`` keeps N requests in flight (closed loop
 server answers, with latency that is mostly queueing), ``--rate R`` sends R requests a second on
 a fixed schedule whatever the answers (open loop: the latency a channel app sees at that load,
 timed from when each request was due, so a slow answer also delays the count of the ones behind it).
+
+``--synchronous normal`` serves with the SQLite setting that skips each commit's fsync
+(``sqlite_synchronous``; the default, ``full``, keeps every answered decision through a power loss).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import random
 import statistics
 import subprocess
@@ -95,10 +99,11 @@ def serve(code: str, port: int, folder: Path, workers: int = 1) -> subprocess.Po
     return ready(process, port)
 
 
-def serve_savile(workspace: Path, port: int, workers: int) -> subprocess.Popen:  # type: ignore[type-arg]
+def serve_savile(workspace: Path, port: int, workers: int, synchronous: str = "full") -> subprocess.Popen:  # type: ignore[type-arg]
     """``savile serve`` itself, as a bank runs it (metrics shared between processes included)."""
     process = subprocess.Popen([sys.executable, "-m", "savile", "serve", "-w", str(workspace), "--port", str(port),
-                                "--workers", str(workers), "--no-worker"])
+                                "--workers", str(workers), "--no-worker"],
+                               env={**os.environ, "SAVILE_SQLITE_SYNCHRONOUS": synchronous})
     return ready(process, port)
 
 
@@ -224,6 +229,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=None, help="requests a second on a fixed schedule (open loop) instead")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn processes per server")
     parser.add_argument("--features", type=int, default=0, help="extra numeric features in each customer's snapshot")
+    parser.add_argument("--synchronous", choices=["full", "normal"], default="full",
+                        help="the SQLite store's commit durability (the sqlite_synchronous setting)")
     parser.add_argument("--workspace", type=Path, default=None, help="reuse a filled workspace")
     parser.add_argument("--client", choices=["python", "wrk"], default="python",
                         help="load generator: the Python one here, or wrk (Debian's package; closed loop only)")
@@ -246,7 +253,7 @@ def main() -> None:
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     load = ("rate", args.rate) if args.rate else ("concurrency", float(args.concurrency))
     shape = f"{args.rate:g} requests/s on a fixed schedule" if args.rate else f"{args.concurrency} concurrent keep-alive clients"
-    print(f"{shape}, {args.seconds:.0f} s each, {args.workers} uvicorn process(es) per server")
+    print(f"{shape}, {args.seconds:.0f} s each, {args.workers} uvicorn process(es) per server, SQLite synchronous={args.synchronous}")
 
     def run(name: str, url: str, sent: list[str]) -> None:
         if args.client == "wrk":
@@ -260,7 +267,7 @@ def main() -> None:
     finally:
         hello.terminate()
         hello.wait()
-    savile = serve_savile(workspace, 8766, args.workers)
+    savile = serve_savile(workspace, 8766, args.workers, args.synchronous)
     try:
         run("decisions", "http://127.0.0.1:8766/v1/decisions", bodies)
     finally:

@@ -34,6 +34,9 @@ class Settings(BaseModel):
     default_region: str = Field(
         "GB", description="ISO 3166-1 region used to read phone numbers written in a local format"
     )
+    sqlite_synchronous: Literal["full", "normal"] = Field(
+        "full", description="SQLite store: full = every commit is on disk before Savile answers; normal = a commit survives "
+        "Savile crashing but the last ones may roll back if the machine loses power (the file stays consistent), for faster writes")
     ingest_batch_rows: int = Field(250_000, gt=0, description="rows per batch while ingesting (memory grows with it)")
     duckdb_memory_limit: str = Field(
         "1GB", description="memory DuckDB may use per connection before it spills to disk (keeps ingest memory flat)"

@@ -13,6 +13,7 @@ TEMPLATE = """# Savile workspace settings. SAVILE_* environment variables overri
 # database_url = "postgresql://user@host:5432/savile"   # default: SQLite file savile.db here
 default_region = "GB"      # how phone numbers in a local format are read
 ingest_batch_rows = 250000
+# sqlite_synchronous = "normal"   # faster writes; the last commits may be lost if the machine loses power
 """
 
 
@@ -26,7 +27,7 @@ class Workspace:
     @cached_property
     def store(self) -> SqlStore:
         url = self.settings.database_url or f"sqlite:///{self.path / 'savile.db'}"
-        store = SqlStore(url)
+        store = SqlStore(url, sqlite_synchronous=self.settings.sqlite_synchronous)
         store.upgrade()
         return store
 

@@ -7,7 +7,6 @@ at a time; the same three queries, bound to one id or to an ``IN`` list.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from savile.features.catalogue import slugs
@@ -130,7 +130,7 @@ def load_states(connection: sa.Connection, customer_ids: list[str]) -> dict[str,
                               decisions_made=row["decisions_made"] or 0)
         if row[_SNAPSHOT + "customer_id"] is not None:
             stored = row[_SNAPSHOT + "features"]
-            state.features, state.features_digest = json.loads(stored), hashlib.sha256(stored.encode()).hexdigest()
+            state.features, state.features_digest = orjson.loads(stored), hashlib.sha256(stored.encode()).hexdigest()
             state.segment, state.as_of = row[_SNAPSHOT + "segment"], row[_SNAPSHOT + "as_of"]
             state.scores, state.reasons = row[_SNAPSHOT + "scores"] or {}, row[_SNAPSHOT + "reasons"] or {}
             state.flags, state.model_version = row[_SNAPSHOT + "flags"] or {}, row[_SNAPSHOT + "model_version"]

@@ -118,7 +118,7 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
     def _params(self) -> dict[str, Any]:
         # Rare positives: shallow trees, feature and row sampling, L2, against overfitting.
         # Histograms column by column: with hundreds of features the backtest's fit took 18 s
-        # against 22 s row by row (20,000 customers), the same model to four decimals of MAP@3.
+        # against 22 s row by row at 20,000 customers (the same MAP@3); at a million, the same time.
         return {"objective": "binary", "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
                 "min_child_samples": self.min_child_samples, "feature_fraction": 0.5, "bagging_fraction": 0.8,
                 "bagging_freq": 1, "lambda_l2": 1.0, "seed": self.random_state, "verbose": -1,

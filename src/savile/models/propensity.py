@@ -39,12 +39,13 @@ class ProductPropensity(BaseEstimator):  # type: ignore[misc]
     (1.0 by default: ``train`` samples whole customers instead, before building the matrix), and
     fewer where the pairs would pass ``max_pairs``: a million customers over eight snapshots made
     about 17M pairs, 24 GB as LightGBM's input, before ``train`` capped each snapshot's sample;
-    the pairs, not the bank, must bound memory.
+    the pairs, not the bank, must bound memory. They bound time too: 2M pairs instead of 3M cut
+    a fit at a million customers by about a quarter, and a bank of 100,000 makes about 1.6M.
     ``sample_weight`` says how many customers each row stands for.
     """
 
     def __init__(self, n_estimators: int = 300, learning_rate: float = 0.05, num_leaves: int = 15,
-                 min_child_samples: int = 50, negative_share: float = 1.0, max_pairs: int = 3_000_000,
+                 min_child_samples: int = 50, negative_share: float = 1.0, max_pairs: int = 2_000_000,
                  random_state: int = 0) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate

@@ -118,8 +118,8 @@ def test_propensity_fitted_twice_on_the_same_data_is_the_same_model(make) -> Non
 
 
 def test_linear_propensity_fits_products_in_parallel_to_the_same_model() -> None:
-    # Large enough for liblinear's random coordinate order to matter: fits sharing one random
-    # generator (threads) differed in the fourth decimal here.
+    # Large enough for the order of the solver's sums to matter: with BLAS on two threads in the
+    # parent and one in the workers, the weights differed in the sixteenth digit here.
     rng = np.random.default_rng(6)
     X = rng.normal(size=(40_000, 60))
     signal = X[:, :10].sum(axis=1)

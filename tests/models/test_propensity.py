@@ -131,3 +131,27 @@ def test_linear_propensity_fits_products_in_parallel_to_the_same_model() -> None
     np.testing.assert_array_equal(again.coef_, together.coef_)
     assert (np.abs(alone.coef_[:6]).argmax(axis=1) < 10).all()  # each product learnt the signal
     assert not alone.coef_[6].any()  # nobody adopted the last product: it keeps its base rate
+
+
+def test_linear_propensity_reaches_the_l1_objective_as_well_as_liblinear() -> None:
+    # The solver is handed C as glum's alpha = 1 / (C * sum of weights); a wrong conversion
+    # would fit another penalty and lose on this objective.
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(6_000, 25))
+    X[:, 1] = X[:, 0] + 0.1 * rng.normal(size=6_000)  # near copies, as spends over 30 and 90 days
+    y = (rng.random(6_000) < 1 / (1 + np.exp(-(X[:, 0] - 0.5 * X[:, 2] - 2.5)))).astype(int)
+    weight = rng.uniform(0.5, 4.0, size=6_000)
+    model = LinearPropensity(n_jobs=1).fit(X, y[:, None], sample_weight=weight)
+    design = model._scaled(model._signed(X))
+    reference = LogisticRegression(C=model.C, l1_ratio=1.0, solver="liblinear", intercept_scaling=100.0, tol=1e-8,
+                                   max_iter=10_000).fit(design, y, sample_weight=weight)
+
+    def objective(coef: np.ndarray, intercept: float) -> float:
+        z = design @ coef + intercept
+        return float(np.abs(coef).sum() + model.C * np.sum(weight * (np.logaddexp(0, z) - y * z)))
+
+    ours, theirs = objective(model.coef_[0], model.intercept_[0]), objective(reference.coef_[0], reference.intercept_[0])
+    assert ours <= theirs * (1 + 1e-5)
+    assert 0 < (model.coef_[0] != 0).sum() < 25  # the penalty kept some features and dropped others

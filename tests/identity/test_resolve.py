@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import random
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def _links(workspace: Workspace) -> dict[tuple[str, str], str]:
 def resolved(workspace: Workspace, example_folder: Path) -> Workspace:
     ingest(workspace, example_folder)
     resolve(workspace.store, workspace.analytics, TRUST)
+    assert gc.isenabled(), "resolve pauses the cyclic collector and must resume it"
     return workspace
 
 

@@ -176,13 +176,15 @@ def measure(name: str, url: str, bodies: list[str], headers: dict[str, str], sec
     warm.start()
     queue.get()
     warm.join()
+    before = machine_counters()
     process = multiprocessing.Process(target=client, args=(url, bodies, headers, seconds, load, queue))
     process.start()
     latencies = sorted(queue.get())
     process.join()
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(len(latencies) * 0.99)] * 1000
-    print(f"{name:<12} {len(latencies) / seconds:>9,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   ({len(latencies):,} requests)", flush=True)
+    print(f"{name:<12} {len(latencies) / seconds:>9,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   ({len(latencies):,} requests)\n"
+          f"{'':<12} machine: {machine_activity(before)}", flush=True)
 
 
 WRK_SCRIPT = """
@@ -202,6 +204,23 @@ end
 """
 
 
+def machine_counters() -> dict[str, float]:
+    """The whole machine's CPU ticks by state (/proc/stat) and KiB written to disk (/proc/vmstat)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:8]]
+    vm = dict(line.split() for line in Path("/proc/vmstat").read_text().splitlines())
+    return {"busy": sum(ticks) - ticks[3] - ticks[4], "iowait": ticks[4], "all": sum(ticks), "written": int(vm["pgpgout"])}
+
+
+def machine_activity(before: dict[str, float]) -> str:
+    """What the machine did since ``before``: a line can be slow because the disk was busy
+    (writing back a fill, a checkpoint) rather than because the server was."""
+    after = machine_counters()
+    ticks = max(after["all"] - before["all"], 1)
+    dirty = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("Dirty:"))
+    return (f"cpu busy {100 * (after['busy'] - before['busy']) / ticks:.0f} %, iowait {100 * (after['iowait'] - before['iowait']) / ticks:.0f} %, "
+            f"{(after['written'] - before['written']) / 1024:,.0f} MiB written, {dirty / 1024:,.0f} MiB dirty at the end")
+
+
 def measure_with_wrk(name: str, url: str, bodies: list[str], headers: dict[str, str], seconds: float, connections: int,
                      folder: Path) -> None:
     """The same measure with wrk (C, one thread): a load generator that needs far less of the
@@ -212,13 +231,14 @@ def measure_with_wrk(name: str, url: str, bodies: list[str], headers: dict[str, 
     script = folder / f"wrk_{name}.lua"
     script.write_text(WRK_SCRIPT % (", ".join(lua(b) for b in bodies[:50_000]), lua(headers["Authorization"])), encoding="utf-8")
     for duration in (2.0, seconds):  # the first run warms the server
+        before = machine_counters()
         out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration:.0f}s", "-s", str(script), url],
                              capture_output=True, text=True, check=True).stdout
     requests, micros, p50, p99, bad = next(line for line in out.splitlines() if line.startswith("WRK")).split()[1:]
     if int(bad):
         raise RuntimeError(f"{bad} answers were not 200")
     print(f"{name:<12} {int(requests) / (int(micros) / 1e6):>9,.0f} req/s   p50 {float(p50):6.2f} ms   p99 {float(p99):6.2f} ms   "
-          f"({int(requests):,} requests, wrk)", flush=True)
+          f"({int(requests):,} requests, wrk)\n{'':<12} machine: {machine_activity(before)}", flush=True)
 
 
 def main() -> None:
@@ -245,6 +265,11 @@ def main() -> None:
         print(f"filled {args.customers:,} customers in {time.perf_counter() - started:.0f} s")
     else:
         ids = [f"c{i:07d}" for i in range(args.customers)]
+    # A fill leaves gigabytes in the page cache for the kernel to write back; lines measured
+    # while it does would time the disk's backlog, not the server.
+    synced = time.perf_counter()
+    os.sync()
+    print(f"os.sync() took {time.perf_counter() - synced:.1f} s")
     from savile.api import create_key
     from savile.workspace import find_workspace
 

@@ -205,10 +205,11 @@ end
 
 
 def machine_counters() -> dict[str, float]:
-    """The whole machine's CPU ticks by state (/proc/stat) and KiB written to disk (/proc/vmstat)."""
+    """The whole machine's CPU ticks by state (/proc/stat) and KiB read from and written to disk (/proc/vmstat)."""
     ticks = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:8]]
     vm = dict(line.split() for line in Path("/proc/vmstat").read_text().splitlines())
-    return {"busy": sum(ticks) - ticks[3] - ticks[4], "iowait": ticks[4], "all": sum(ticks), "written": int(vm["pgpgout"])}
+    return {"busy": sum(ticks) - ticks[3] - ticks[4], "iowait": ticks[4], "all": sum(ticks), "read": int(vm["pgpgin"]),
+            "written": int(vm["pgpgout"])}
 
 
 def machine_activity(before: dict[str, float]) -> str:
@@ -218,7 +219,8 @@ def machine_activity(before: dict[str, float]) -> str:
     ticks = max(after["all"] - before["all"], 1)
     dirty = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("Dirty:"))
     return (f"cpu busy {100 * (after['busy'] - before['busy']) / ticks:.0f} %, iowait {100 * (after['iowait'] - before['iowait']) / ticks:.0f} %, "
-            f"{(after['written'] - before['written']) / 1024:,.0f} MiB written, {dirty / 1024:,.0f} MiB dirty at the end")
+            f"{(after['read'] - before['read']) / 1024:,.0f} MiB read, {(after['written'] - before['written']) / 1024:,.0f} MiB written, "
+            f"{dirty / 1024:,.0f} MiB dirty at the end")
 
 
 def measure_with_wrk(name: str, url: str, bodies: list[str], headers: dict[str, str], seconds: float, connections: int,

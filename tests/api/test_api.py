@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
 from savile.api import ROLES, create_app, create_key
+from savile.api.schemas import DecisionPublic
 from savile.store.tables import customers
 from savile.workspace import Workspace, init_workspace
 from tests.decide.helpers import add_customer, add_products
@@ -87,7 +88,9 @@ def test_a_decision_answers_in_the_contract_shape_and_its_trace_is_private_to_it
     client, keys, _ = api
     answer = call(client, keys["channel"], "POST", "/v1/decisions", DECISION)
     body = answer.json()
+    assert answer.headers["content-type"] == "application/json"
     assert set(body) == {"decision_id", "customer_id", "actions"} and body["customer_id"] == "c1"
+    assert DecisionPublic.model_validate(body).model_dump() == body  # the route encodes it itself: the documented shape, exactly
     for action in body["actions"]:
         assert set(action) == {"action_id", "product_code", "score", "reasons", "content"}
         assert action["content"]["direction"] == ("rtl" if action["content"]["language"] == "fa" else "ltr")

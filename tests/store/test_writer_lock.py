@@ -43,6 +43,32 @@ def test_a_writer_in_another_process_holds_this_one_back_until_it_lets_go(tmp_pa
         other.join(30)
 
 
+def _hold_inherited_writer(store: SqlStore, held: multiprocessing.synchronize.Event, release: multiprocessing.synchronize.Event) -> None:
+    with store.writer():
+        held.set()
+        release.wait(30)
+
+
+def test_a_forked_process_holds_its_own_lock_not_its_parents(tmp_path: Path) -> None:
+    """The lock file stays open between writes; a fork shares open files, and with them flock locks."""
+    store = SqlStore(f"sqlite:///{tmp_path / 'savile.db'}")
+    with store.writer():  # opens the lock file before the fork
+        pass
+    context = multiprocessing.get_context("fork")
+    held, release = context.Event(), context.Event()
+    child = context.Process(target=_hold_inherited_writer, args=(store, held, release))
+    child.start()
+    try:
+        assert held.wait(30)
+        acquired = _acquire_in_thread(store)
+        assert not acquired.wait(0.5)  # the child's lock holds the parent back
+        release.set()
+        assert acquired.wait(30)
+    finally:
+        release.set()
+        child.join(30)
+
+
 def test_writers_in_one_thread_nest_and_other_threads_wait(tmp_path: Path) -> None:
     store = SqlStore(f"sqlite:///{tmp_path / 'savile.db'}")
     with store.writer(), store.writer():  # a trigger's decision inside its event's transaction

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -80,8 +80,10 @@ class Decision:
     request: dict[str, Any]
 
     def public(self) -> dict[str, Any]:
+        """What the channel gets (the API's ``DecisionPublic``); the trace keeps the rest."""
         return {"decision_id": self.decision_id, "customer_id": self.customer_id,
-                "actions": [{k: v for k, v in asdict(a).items() if k not in ("kind", "rank", "probability")} for a in self.actions]}
+                "actions": [{"action_id": a.action_id, "product_code": a.product_code, "score": a.score, "reasons": a.reasons,
+                             "content": a.content} for a in self.actions]}
 
 
 def decide(decision_id: str, state: CustomerState, request: DecisionRequest, catalogue: Catalogue,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Iterator
+from typing import IO
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,6 +39,8 @@ class SqlStore:
         self._threads = threading.RLock()
         self._held = 0  # how deep the thread that holds ``_threads`` is (the file lock is taken once)
         self._lock_file = _writer_lock_file(self.engine)
+        self._lock_handle: IO[str] | None = None  # opened once per process (``_writer_lock``)
+        self._lock_opened_by = 0
         self._checkpoints: _Checkpoints | None = None
 
     @contextmanager
@@ -54,14 +58,23 @@ class SqlStore:
                 if self._held > 1 or self._lock_file is None:  # nested, or a database no other process opens
                     yield
                     return
-                with open(self._lock_file, "a") as handle:  # noqa: PTH123 — the descriptor is the lock
-                    fcntl.flock(handle, fcntl.LOCK_EX)
-                    try:
-                        yield
-                    finally:
-                        fcntl.flock(handle, fcntl.LOCK_UN)
+                handle = self._writer_lock()
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
             finally:
                 self._held -= 1
+
+    def _writer_lock(self) -> IO[str]:
+        """The lock file, opened once rather than at every write (3 % of a decision's CPU). A
+        forked process opens its own: an ``flock`` belongs to the open file, which a fork shares,
+        so parent and child would otherwise both hold it at once. Called under ``_threads``."""
+        if self._lock_handle is None or self._lock_opened_by != os.getpid():
+            self._lock_handle = open(self._lock_file, "a")  # noqa: PTH123, SIM115 — the descriptor is the lock, closed by dispose()
+            self._lock_opened_by = os.getpid()
+        return self._lock_handle
 
     def checkpoint_in_background(self, every: float = 2.0) -> None:
         """For a server on SQLite: copy the write-ahead log into the database from a background
@@ -141,6 +154,10 @@ class SqlStore:
     def dispose(self) -> None:
         self.stop_background_checkpoints()
         self.engine.dispose()
+        with self._threads:
+            if self._lock_handle is not None and self._lock_opened_by == os.getpid():
+                self._lock_handle.close()
+            self._lock_handle = None
 
 
 def head_revision() -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from savile.decide.log import record_response
 from savile.store import SqlStore
 from savile.decide.engine import inputs_digest
 from savile.decide.state import load_states
-from savile.store.tables import APPEND_ONLY, contacts, decisions, feature_snapshots, preferences
+from savile.store.tables import APPEND_ONLY, contacts, decisions, feature_snapshots, live_profiles, preferences
 from tests.decide.helpers import NOW, add_customer, add_products
 
 
@@ -57,6 +58,36 @@ def test_the_inputs_digest_changes_with_any_stored_feature_and_only_then(store: 
     assert digest_with({**usual, "txn_count_30d": 13.0}) != digest_with(usual)
     assert digest_with({**usual, "viewed_loans_30d": 0}) != digest_with(usual)
     assert digest_with(None) != digest_with({})  # no snapshot is not an empty one
+
+
+def test_one_customer_read_on_the_drivers_cursor_is_the_state_the_outbound_read_gives(store: SqlStore) -> None:
+    """The API reads one customer through prepared statements, the outbound run many through
+    SQLAlchemy's execution: every part of the state must come out the same, types included."""
+    engine = service(store)
+    add_customer(store, "c1", held=("CURR", "SAVE"), income_annual=Decimal("41000.50"), customer_since=date(2019, 3, 4))
+    add_customer(store, "c2")
+    with store.begin() as connection:
+        connection.execute(sa.insert(feature_snapshots).values(
+            customer_id="c1", as_of=NOW.date(), features={"age_years": 41, "txn_count_30d": 12.5, "segment_code": "b"}, computed_at=NOW,
+            segment="young families", scores={"CARD": 0.31}, reasons={"CARD": "spends abroad"}, flags={"bereavement": True},
+            model_version="m7"))
+        connection.execute(sa.insert(live_profiles).values(
+            customer_id="c1", last_seen_at=NOW, last_channel="web", counts={"page_view": 3}, open_applications={"LOAN": NOW.isoformat()},
+            flags={"financial_difficulty": True}, updated_at=NOW))
+        connection.execute(sa.insert(preferences).values(customer_id="c1", purpose="marketing", channel="sms", granted=False,
+                                                         recorded_at=NOW, via="preference centre"))
+    first = engine.decide(DecisionRequest("c1", "email", NOW, limit=2, seed=3))
+    with store.begin() as connection:
+        record_response(connection, event_id="e1", customer_id="c1", action_id=first.actions[0].action_id, channel="email",
+                        kind="decline", occurred_at=NOW + timedelta(minutes=5), decision_id=first.decision_id, marketing=True)
+    with store.reading() as connection:
+        alone = load_states(connection, ["c1"])["c1"]
+        among = load_states(connection, ["c1", "c2"])["c1"]
+    assert alone == among
+    assert alone.contacts and alone.consents and alone.held == {"CURR", "SAVE"} and alone.live["open_applications"] == {"LOAN": NOW.isoformat()}
+    assert alone.attributes["income_annual"] == 41000.5 and alone.attributes["customer_since"] == "2019-03-04"
+    assert alone.contacts[0].occurred_at == NOW + timedelta(minutes=5) and alone.contacts[0].kind == "decline"
+    assert alone.flags == {"bereavement": True, "financial_difficulty": True} and alone.decisions_made == 2
 
 
 @pytest.mark.parametrize("table", APPEND_ONLY)

@@ -10,11 +10,12 @@ clock, so the same state, request and seed always give the same decision.
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from savile.decide.actions import CatalogueAction
 from savile.decide.catalogue import Catalogue
@@ -208,5 +209,5 @@ def inputs_digest(state: CustomerState, request: DecisionRequest, catalogue: Cat
     facts["contacts"] = [tuple(vars(c).values()) for c in state.contacts]
     asked = {**vars(request), "only": sorted(request.only) if request.only is not None else None}  # a set's order varies by run
     payload = {"state": facts, "request": asked, "catalogue": catalogue.version}
-    text = json.dumps(payload, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    text = orjson.dumps(payload, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)  # a tenth of json's time
+    return hashlib.sha256(text).hexdigest()

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from savile.decide.engine import Decision
 from savile.exceptions import NotFoundError
+from savile.store.prepared import Prepared
 from savile.store.tables import contact_counters, contacts, decisions
 
 
@@ -24,8 +25,7 @@ def lock_customers(connection: sa.Connection, customer_ids: list[str], now: date
 
 def lock_customer(connection: sa.Connection, customer_id: str, now: datetime) -> int:
     """``lock_customers`` for one customer, returning their decision count with this one."""
-    statement = _counter_upsert(connection.dialect.name, returning=True)
-    return connection.execute(statement, {"customer_id": customer_id, "decisions": 1, "last_decided_at": now}).scalar_one()
+    return _counter_bump(connection.dialect.name).scalar(connection, {"customer_id": customer_id, "decisions": 1, "last_decided_at": now})
 
 
 # Statements on the hot path are built once and bound per call: building one anew costs its
@@ -39,15 +39,24 @@ def _counter_upsert(dialect: str, returning: bool = False):  # noqa: ANN202
     return statement.returning(contact_counters.c.decisions) if returning else statement
 
 
-_INSERT_DECISIONS = sa.insert(decisions)
-_INSERT_CONTACTS = sa.insert(contacts)
+@lru_cache(maxsize=2)
+def _counter_bump(dialect: str) -> Prepared:
+    return Prepared(_counter_upsert(dialect, returning=True))
+
+
+# The rows a decision logs, on the driver's cursor (``Prepared``): every decision writes them.
+_DECISION_COLUMNS = ("decision_id", "decided_at", "customer_id", "channel", "placement", "mode", "inputs_digest", "model_versions",
+                     "request", "candidates", "chosen", "actor")
+_CONTACT_COLUMNS = ("customer_id", "action_id", "channel", "kind", "marketing", "occurred_at", "decision_id", "event_id")
+_INSERT_DECISIONS = Prepared(sa.insert(decisions), _DECISION_COLUMNS)
+_INSERT_CONTACTS = Prepared(sa.insert(contacts), _CONTACT_COLUMNS)
 
 
 def append(connection: sa.Connection, made: list[Decision], mode: str, actor: str, marketing: dict[str, bool]) -> None:
     """Log ``made`` and record each chosen action as presented on its channel."""
     if not made:
         return
-    connection.execute(_INSERT_DECISIONS, [{
+    _INSERT_DECISIONS.execute_many(connection, [{
         "decision_id": d.decision_id, "decided_at": d.decided_at, "customer_id": d.customer_id, "channel": d.channel,
         "placement": d.placement, "mode": mode, "inputs_digest": d.inputs_digest, "model_versions": d.model_versions,
         "request": d.request, "candidates": [dict(vars(c)) for c in d.candidates],
@@ -57,8 +66,7 @@ def append(connection: sa.Connection, made: list[Decision], mode: str, actor: st
     presented = [{"customer_id": d.customer_id, "action_id": a.action_id, "channel": d.channel, "kind": "presented",
                   "marketing": marketing[a.action_id], "occurred_at": d.decided_at, "decision_id": d.decision_id, "event_id": None}
                  for d in made for a in d.actions]
-    if presented:
-        connection.execute(_INSERT_CONTACTS, presented)
+    _INSERT_CONTACTS.execute_many(connection, presented)
 
 
 def record_response(connection: sa.Connection, *, event_id: str, customer_id: str, action_id: str, channel: str, kind: str,

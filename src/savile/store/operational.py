@@ -183,7 +183,7 @@ def _create_engine(url: str, sqlite_synchronous: str = "full") -> Engine:
     try:
         # A file needs no liveness check; a server connection may have been dropped while pooled.
         engine = sa.create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"),
-                                  json_serializer=_to_json, json_deserializer=orjson.loads)
+                                  json_serializer=_to_json, json_deserializer=_from_json)
     except sa.exc.NoSuchModuleError as error:
         raise StoreError(f"Unsupported database URL scheme in {url.split(':', 1)[0]!r}. Expected sqlite:// or postgresql://.") from error
     except ModuleNotFoundError as error:
@@ -199,6 +199,12 @@ def _to_json(value: object) -> str:
     """JSON columns' text. orjson, since a decision decodes hundreds of stored features and
     encodes every candidate it weighed (the standard library took five times as long)."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _from_json(value: str | bytes | float) -> object:
+    """A JSON column's value. SQLite gives a bare number stored in a JSON column back as a number
+    (the column's numeric affinity), which orjson refuses and the standard library's decoder did not."""
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _writer_lock_file(engine: Engine) -> Path | None:

@@ -57,7 +57,8 @@ def fill(workspace: Path, customers: int, extra_features: int = 0) -> list[str]:
         chunk = ids[start : start + 50_000]
         with opened.store.begin() as connection:
             connection.execute(customers_table.insert(), [
-                {"customer_id": c, "status": "active", "first_name": "Alex", "last_name": "Doe",
+                # A first name of their own: a message rendered for one customer is not reused for the next.
+                {"customer_id": c, "status": "active", "first_name": f"Alex{c}", "last_name": "Doe",
                  "birth_date": date(1950 + rng.randrange(55), 1 + rng.randrange(12), 1), "language": rng.choice(["en", "en", "ru", "fa"]),
                  "email": "a@example.org", "record_count": 1, "created_at": now, "updated_at": now} for c in chunk])
             connection.execute(customer_links.insert(), [

@@ -3,6 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
 
 from savile.decide import CatalogueError, load_catalogue, parse_actions
 from savile.decide.content import direction, render, template_problems
@@ -84,6 +88,21 @@ def test_template_attacks_are_refused_at_load(attack: str) -> None:
 def test_customer_values_render_as_text_not_markup() -> None:
     text = render("Hello {{ first_name }}", {"first_name": "<script>alert(1)</script>{{ 7*7 }}"})
     assert "<script>" not in text and "49" not in text and "&lt;script&gt;" in text
+
+
+names = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(calls=st.lists(st.tuples(st.sampled_from(["{{ first_name }} & {{ product_name }}", "{{ product_name }}: for you",
+                                                 "Hi {{ first_name }}{% if product_name %}, {{ product_name|upper }}{% endif %}"]),
+                                names, names), min_size=1, max_size=12))
+def test_renders_remembered_between_decisions_are_what_jinja_renders_now(calls: list[tuple[str, str, str]]) -> None:
+    """Rendered messages are kept by template and the values it reads: repeated and unrelated
+    values must never change what a customer gets."""
+    for text, first_name, product_name in calls:
+        values = {"first_name": first_name, "product_name": product_name, "unused": object()}  # an unread value: not part of the key
+        assert render(text, values) == SandboxedEnvironment(autoescape=True, undefined=StrictUndefined).from_string(text).render(values)
 
 
 def test_persian_is_right_to_left() -> None:

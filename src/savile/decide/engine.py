@@ -120,10 +120,13 @@ def _arbitrate(candidates: list[Candidate], state: CustomerState, request: Decis
     rng = random.Random(request.seed)
     chosen: list[ChosenAction] = []
     while ranked and len(chosen) < request.limit:
-        allowed = [c for c in ranked if not (catalogue.by_id[c.action_id].is_marketing and marketing_left <= 0)]
-        for blocked in (c for c in ranked if c not in allowed):
-            blocked.status, blocked.step, blocked.reason = "dropped", "suppression", "contact_cap"
-            blocked.detail = f"marketing contacts on {request.channel} reached the cap for {policy.cap_window_days} days"
+        allowed = []
+        for candidate in ranked:
+            if catalogue.by_id[candidate.action_id].is_marketing and marketing_left <= 0:
+                candidate.status, candidate.step, candidate.reason = "dropped", "suppression", "contact_cap"
+                candidate.detail = f"marketing contacts on {request.channel} reached the cap for {policy.cap_window_days} days"
+            else:
+                allowed.append(candidate)
         if not allowed:
             break
         pick, probability = _pick(allowed, policy.exploration, rng)

@@ -117,8 +117,9 @@ def _compile(statement: sa.Executable, dialect: Dialect, columns: list[str] | No
 
 
 def _bind(compiled: _Compiled, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-    merged = {**compiled.defaults, **values}
-    converted = {name: value if (process := compiled.binds.get(name)) is None else process(value) for name, value in merged.items()}
+    defaults, binds = compiled.defaults, compiled.binds
     if compiled.order is None:
-        return converted
-    return [converted[name] for name in compiled.order]
+        merged = {**defaults, **values}
+        return {name: value if (process := binds.get(name)) is None else process(value) for name, value in merged.items()}
+    ordered = [values[name] if name in values else defaults[name] for name in compiled.order]
+    return [value if (process := binds.get(name)) is None else process(value) for name, value in zip(compiled.order, ordered, strict=True)]

@@ -16,10 +16,7 @@ from savile.cli._common import console, friendly_errors
 from savile.cli.identity_cmd import run_resolve
 from savile.cli.ingest_cmd import print_report, run_ingest
 from savile.cli.models_cmd import registry, run_train
-from savile.features import FeatureBuilder
-from savile.models import load_model, recommend
 from savile.store.tables import customers as golden_customers
-from savile.synth import synthesize
 from savile.workspace import Workspace, init_workspace
 
 
@@ -34,6 +31,10 @@ def demo(
     seed: Annotated[int, typer.Option(help="Same seed, same bank.")] = 42,
 ) -> None:
     """Synthesise a bank, ingest it and run every stage Savile has, on embedded storage."""
+    from savile.features import FeatureBuilder  # here: `savile --help` need not load the models
+    from savile.models import load_model, recommend
+    from savile.synth import synthesize
+
     if workspace.exists():
         shutil.rmtree(workspace)  # the demo always starts fresh
     timings: list[tuple[str, float, str]] = []

@@ -4,7 +4,7 @@ import getpass
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,11 +12,12 @@ from rich.table import Table
 from savile.cli._common import WorkspaceOption, console, friendly_errors
 from savile.exceptions import ContractError
 from savile.identity.crosswalk import export_identities
-from savile.identity.linkage import LinkageBackend
-from savile.identity.resolve import ResolveSummary, resolve
 from savile.identity.steward import merge_customers, split_record
 from savile.identity.view import customer_view
 from savile.workspace import Workspace, find_workspace
+
+if TYPE_CHECKING:
+    from savile.identity.resolve import ResolveSummary
 
 export_app = typer.Typer(help="Export results in the command-line contract's shapes.", no_args_is_help=True)
 customer_app = typer.Typer(help="Look at one golden customer; merge or split as a data steward.", no_args_is_help=True)
@@ -34,6 +35,9 @@ def resolve_command(workspace: WorkspaceOption = Path(".")) -> None:
 
 
 def run_resolve(workspace: Workspace) -> ResolveSummary:
+    from savile.identity.linkage import LinkageBackend  # here: Splink loads only to resolve
+    from savile.identity.resolve import resolve
+
     with console.status("resolving identities (record linkage)..."):
         settings = workspace.settings
         backend = LinkageBackend(settings.linkage_backend, settings.spark_master, settings.spark_checkpoint_dir)

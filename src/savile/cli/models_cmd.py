@@ -10,8 +10,6 @@ from rich.table import Table
 
 from savile.cli._common import WorkspaceOption, console, friendly_errors, print_table
 from savile.exceptions import ContractError
-from savile.features import FeatureBuilder
-from savile.models import load_model, recommend, train, train_attrition
 from savile.models.registry import ATTRITION, NEXT_BEST_PRODUCT
 from savile.workspace import Workspace, find_workspace
 
@@ -42,6 +40,8 @@ def parse_day(text: str) -> date:
 @friendly_errors
 def list_features(workspace: WorkspaceOption = Path(".")) -> None:
     """Every feature: name, family, window and meaning."""
+    from savile.features import FeatureBuilder
+
     with find_workspace(workspace) as opened:
         catalogue = FeatureBuilder(opened.store, opened.analytics).catalogue()
     print_table(f"{len(catalogue)} features", ["name", "family", "window", "meaning"],
@@ -60,6 +60,9 @@ def train_command(as_of: AsOf, workspace: WorkspaceOption = Path(".")) -> None:
 
 def run_train(workspace: Workspace, day: date) -> tuple[dict, dict]:  # type: ignore[type-arg]
     """Every model as of ``day``: (next-best-product meta, attrition meta)."""
+    from savile.features import FeatureBuilder
+    from savile.models import train, train_attrition
+
     builder = FeatureBuilder(workspace.store, workspace.analytics)
     with console.status(f"training next-best-product as of {day} ..."):
         products = train(builder, day, registry(workspace))
@@ -102,6 +105,9 @@ def recommend_command(
     workspace: WorkspaceOption = Path("."),
 ) -> None:
     """Up to K products per customer holding an open product at --as-of, best first, never one they hold."""
+    from savile.features import FeatureBuilder
+    from savile.models import load_model, recommend
+
     day = parse_day(as_of)
     with find_workspace(workspace) as opened:
         builder = FeatureBuilder(opened.store, opened.analytics)
@@ -145,6 +151,7 @@ def difficulty_command(
 def segments_command(as_of: AsOf, workspace: WorkspaceOption = Path(".")) -> None:
     """Segment the whole base by behaviour as of --as-of; saves each customer's segment and features
     to the online snapshot the decision path reads."""
+    from savile.features import FeatureBuilder
     from savile.features.online import save_snapshot
     from savile.models.segments import segment_base
 
@@ -165,6 +172,7 @@ def segments_command(as_of: AsOf, workspace: WorkspaceOption = Path(".")) -> Non
 def value_command(as_of: AsOf, top: Annotated[int, typer.Option(help="Rows to show per list.")] = 10,
                   workspace: WorkspaceOption = Path(".")) -> None:
     """Attrition (transaction decline and its risk), lifetime value and high-value lookalikes as of --as-of."""
+    from savile.features import FeatureBuilder
     from savile.models import attrition_scores, load_attrition, lookalikes, transaction_decline
 
     day = parse_day(as_of)

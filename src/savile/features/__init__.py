@@ -1,6 +1,9 @@
 """Features computed as of a date (no leakage from the future), and their catalogue."""
 
-from savile.features.catalogue import Feature
-from savile.features.pipeline import FeatureBuilder, FeatureSet, add_months
+import lazy_loader
 
-__all__ = ["Feature", "FeatureBuilder", "FeatureSet", "add_months"]
+# Each name is imported on first use: the catalogue's names are read where the pipeline is not run.
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "catalogue": ['Feature'],
+    "pipeline": ['FeatureBuilder', 'FeatureSet', 'add_months'],
+})

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import sqlalchemy as sa
-from sklearn.neighbors import BallTree
 
 from savile.store.tables import locations
+
+if TYPE_CHECKING:
+    from sklearn.neighbors import BallTree
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
 
@@ -27,6 +30,8 @@ class NearestLocations:
 
     def __init__(self, rows: list[dict]) -> None:
         self._trees: dict[str, tuple[BallTree, list[dict]]] = {}
+        if rows:  # only then: a server with no locations need not load scikit-learn (a second, 100 MB)
+            from sklearn.neighbors import BallTree
         for kind in {r["kind"] for r in rows}:
             chosen = [r for r in rows if r["kind"] == kind]
             points = np.radians([[r["latitude"], r["longitude"]] for r in chosen])

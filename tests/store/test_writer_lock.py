@@ -9,8 +9,8 @@ from pathlib import Path
 from savile.store import SqlStore
 
 
-def _hold_writer(url: str, held: multiprocessing.synchronize.Event, release: multiprocessing.synchronize.Event) -> None:
-    with SqlStore(url).writer():
+def _hold_writer(store: SqlStore | str, held: multiprocessing.synchronize.Event, release: multiprocessing.synchronize.Event) -> None:
+    with (SqlStore(store) if isinstance(store, str) else store).writer():
         held.set()
         release.wait(30)
 
@@ -26,15 +26,15 @@ def _acquire_in_thread(store: SqlStore) -> threading.Event:
     return acquired
 
 
-def test_a_writer_in_another_process_holds_this_one_back_until_it_lets_go(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'savile.db'}"
+def _held_back_by_a_forked_writer(held_by: SqlStore | str, waiting: SqlStore) -> None:
+    """``held_by`` takes the writer's lock in a forked process; ``waiting`` must queue until it lets go."""
     context = multiprocessing.get_context("fork")
     held, release = context.Event(), context.Event()
-    other = context.Process(target=_hold_writer, args=(url, held, release))
+    other = context.Process(target=_hold_writer, args=(held_by, held, release))
     other.start()
     try:
         assert held.wait(30)
-        acquired = _acquire_in_thread(SqlStore(url))
+        acquired = _acquire_in_thread(waiting)
         assert not acquired.wait(0.5)  # queued behind the other process
         release.set()
         assert acquired.wait(30)
@@ -43,10 +43,9 @@ def test_a_writer_in_another_process_holds_this_one_back_until_it_lets_go(tmp_pa
         other.join(30)
 
 
-def _hold_inherited_writer(store: SqlStore, held: multiprocessing.synchronize.Event, release: multiprocessing.synchronize.Event) -> None:
-    with store.writer():
-        held.set()
-        release.wait(30)
+def test_a_writer_in_another_process_holds_this_one_back_until_it_lets_go(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'savile.db'}"
+    _held_back_by_a_forked_writer(url, SqlStore(url))
 
 
 def test_a_forked_process_holds_its_own_lock_not_its_parents(tmp_path: Path) -> None:
@@ -54,19 +53,7 @@ def test_a_forked_process_holds_its_own_lock_not_its_parents(tmp_path: Path) -> 
     store = SqlStore(f"sqlite:///{tmp_path / 'savile.db'}")
     with store.writer():  # opens the lock file before the fork
         pass
-    context = multiprocessing.get_context("fork")
-    held, release = context.Event(), context.Event()
-    child = context.Process(target=_hold_inherited_writer, args=(store, held, release))
-    child.start()
-    try:
-        assert held.wait(30)
-        acquired = _acquire_in_thread(store)
-        assert not acquired.wait(0.5)  # the child's lock holds the parent back
-        release.set()
-        assert acquired.wait(30)
-    finally:
-        release.set()
-        child.join(30)
+    _held_back_by_a_forked_writer(store, store)
 
 
 def test_writers_in_one_thread_nest_and_other_threads_wait(tmp_path: Path) -> None:

@@ -35,10 +35,10 @@ class _Compiled:
     types: tuple[Any, ...]  # the result columns' types, for this dialect
     results: tuple[Processor, ...] | None = None  # their conversions, once the driver has described the columns
 
-    def conversions(self, dialect: Dialect, description: Sequence[Sequence[Any]]) -> tuple[Processor, ...]:
+    def conversions(self, dialect: Dialect, description: Sequence[Sequence[Any]] | None) -> tuple[Processor, ...]:
         # As SQLAlchemy does: some conversions depend on the type the driver reports (PostgreSQL's numerics).
         if self.results is None:
-            self.results = tuple(kind.result_processor(dialect, column[1]) for kind, column in zip(self.types, description, strict=True))
+            self.results = tuple(kind.result_processor(dialect, column[1]) for kind, column in zip(self.types, description or (), strict=True))
         return self.results
 
 

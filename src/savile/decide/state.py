@@ -112,8 +112,9 @@ def _statements(matches: Callable[[sa.ColumnElement[str]], sa.ColumnElement[bool
                   sa.cast(sa.null(), consents.c.granted.type), sa.cast(sa.null(), consents.c.recorded_at.type))
         .join(customer_links, linked_on(holdings)).where(matches(customer_links.c.customer_id), holdings.c.closed_at.is_(None)),
     )
-    recent = sa.select(contacts).where(matches(contacts.c.customer_id)).order_by(contacts.c.occurred_at.desc(), contacts.c.contact_id.desc()).limit(
-        sa.bindparam("most"))
+    recent = (sa.select(contacts).where(matches(contacts.c.customer_id))
+              .order_by(contacts.c.occurred_at.desc(), contacts.c.contact_id.desc())  # same-instant contacts in a set order
+              .limit(sa.bindparam("most")))
     return profiles, facts, recent
 
 
@@ -123,9 +124,12 @@ _FOR_ONE = [Prepared(statement) for statement in _statements(lambda column: colu
 _FOR_MANY = _statements(lambda column: column.in_(sa.bindparam("ids", expanding=True)))
 
 
+PROFILES, FACTS, RECENT = range(3)  # the statements, in ``_statements``' order
+
+
 def _read(connection: sa.Connection, customer_ids: list[str], which: int, params: dict[str, Any]) -> list[Any]:
-    """Rows of the ``which``-th statement: mappings for the profiles and contacts, tuples for the facts."""
-    as_tuples = which == 1
+    """Rows of statement ``which``: mappings for the profiles and the contacts, tuples for the facts."""
+    as_tuples = which == FACTS
     if len(customer_ids) == 1:
         prepared, bound = _FOR_ONE[which], {"id": customer_ids[0], **params}
         return prepared.rows(connection, bound) if as_tuples else prepared.mappings(connection, bound)
@@ -136,7 +140,7 @@ def _read(connection: sa.Connection, customer_ids: list[str], which: int, params
 def load_states(connection: sa.Connection, customer_ids: list[str]) -> dict[str, CustomerState]:
     """The state of every active customer in ``customer_ids`` (missing or merged ids are left out)."""
     states = {}
-    for row in _read(connection, customer_ids, 0, {}):
+    for row in _read(connection, customer_ids, PROFILES, {}):
         state = CustomerState(row["customer_id"], {k: _plain(row[k]) for k in GOLDEN_ATTRIBUTES if row[k] is not None},
                               decisions_made=row["decisions_made"] or 0)
         if row[_SNAPSHOT + "customer_id"] is not None:
@@ -152,7 +156,7 @@ def load_states(connection: sa.Connection, customer_ids: list[str]) -> dict[str,
     if not states:
         return states
     found = list(states)
-    for customer_id, kind, code, channel, granted, recorded_at in _read(connection, found, 1, {}):
+    for customer_id, kind, code, channel, granted, recorded_at in _read(connection, found, FACTS, {}):
         if kind == "held":
             states[customer_id].held.add(code)
             continue
@@ -160,7 +164,7 @@ def load_states(connection: sa.Connection, customer_ids: list[str]) -> dict[str,
         if (code, channel) not in entries or recorded_at > entries[(code, channel)][1]:  # newest wins, any source
             entries[(code, channel)] = (bool(granted), recorded_at)
     history: dict[str, list[Contact]] = defaultdict(list)
-    for row in _read(connection, found, 2, {"most": CONTACT_HISTORY * len(states)}):
+    for row in _read(connection, found, RECENT, {"most": CONTACT_HISTORY * len(states)}):
         if len(history[row["customer_id"]]) < CONTACT_HISTORY:
             history[row["customer_id"]].append(Contact(row["action_id"], row["channel"], row["kind"], row["marketing"],
                                                        row["occurred_at"], row["decision_id"]))

@@ -6,9 +6,9 @@ import functools
 import os
 import threading
 from collections.abc import Iterator
-from typing import IO
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import orjson
 import sqlalchemy as sa

@@ -121,5 +121,5 @@ def _bind(compiled: _Compiled, values: Mapping[str, Any]) -> Sequence[Any] | dic
     if compiled.order is None:
         merged = {**defaults, **values}
         return {name: value if (process := binds.get(name)) is None else process(value) for name, value in merged.items()}
-    ordered = [values[name] if name in values else defaults[name] for name in compiled.order]
-    return [value if (process := binds.get(name)) is None else process(value) for name, value in zip(compiled.order, ordered, strict=True)]
+    ordered = ((name, values[name] if name in values else defaults[name]) for name in compiled.order)
+    return [value if (process := binds.get(name)) is None else process(value) for name, value in ordered]

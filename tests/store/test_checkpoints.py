@@ -45,3 +45,68 @@ def test_the_background_thread_checkpoints_and_stops(tmp_path: Path) -> None:
     finally:
         store.dispose()
     assert not any(t.name == "savile-sqlite-checkpoints" for t in threading.enumerate())
+
+
+ROW = 2000  # bytes
+
+
+def _write_steadily(store: SqlStore, rows: int) -> tuple[int, int]:
+    """Commit small writes back to back, with reads between them, as a busy server does; returns
+    the rows written and the largest the log file grew."""
+    log_file = Path(str(store.engine.url.database) + "-wal")
+    written = largest = 0
+    deadline = time.monotonic() + 30
+    while written < rows and time.monotonic() < deadline:
+        with store.writer(), store.begin() as connection:
+            connection.execute(sa.text("INSERT INTO t VALUES (:x)"), [{"x": "y" * ROW}] * 4)
+        written += 4
+        with store.reading() as connection:
+            connection.exec_driver_sql("SELECT count(*) FROM t WHERE rowid > 0").scalar()
+        if log_file.exists():
+            largest = max(largest, log_file.stat().st_size)
+    return written, largest
+
+
+def _assert_started_again(written: int, largest: int) -> None:
+    logged = written * ROW  # at least what the rows put in the log, had it never started again
+    assert logged >= 10_000_000, "too few writes to tell"
+    assert largest < logged / 3
+
+
+def test_under_steady_writes_the_log_starts_again_rather_than_growing(tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'savile.db'}")
+    _fill(store, 1)
+    store.checkpoint_in_background(every=0.05)
+    try:
+        written, largest = _write_steadily(store, rows=5000)
+    finally:
+        store.dispose()
+    _assert_started_again(written, largest)
+    check = SqlStore(f"sqlite:///{tmp_path / 'savile.db'}")
+    with check.reading() as connection:  # nothing written while the log started again was lost
+        assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == 1 + written
+    check.dispose()
+
+
+def test_one_process_checkpoints_and_another_takes_over_when_it_stops(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'savile.db'}"
+    first, second = SqlStore(url), SqlStore(url)  # two opens of the lock file contend as two processes' would
+    _fill(first, 1)
+    first.checkpoint_in_background(every=0.05)
+    time.sleep(0.2)
+    second.checkpoint_in_background(every=0.05)
+    try:
+        _write_steadily(second, rows=400)
+        assert _role(first) and not _role(second)
+        first.stop_background_checkpoints()
+        written, largest = _write_steadily(second, rows=5000)
+        assert _role(second)
+        _assert_started_again(written, largest)
+    finally:
+        first.dispose()
+        second.dispose()
+
+
+def _role(store: SqlStore) -> bool:
+    checkpoints = store._checkpoints  # noqa: SLF001 — which process checkpoints is not public
+    return checkpoints is not None and checkpoints.is_checkpointer

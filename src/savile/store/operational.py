@@ -80,12 +80,12 @@ class SqlStore:
         """For a server on SQLite: copy the write-ahead log into the database from a background
         thread instead of inside whichever commit crosses SQLite's threshold. A decision writes
         about ten pages, so that threshold (1,000 pages) fell on every hundredth decision or so,
-        and that commit also wrote 4 MB back and flushed it: the decisions' p99. PASSIVE
-        checkpoints never wait for readers or writers. No-op on PostgreSQL (it has no such step).
-        Every 2 s rather than 0.25 s: each checkpoint syncs the database file, and under load the
-        commits' own syncs queued behind it (with ``synchronous = full``, p99 5.9–7.1 ms against
-        6.9–13.2 ms at 0.25 s; docs/benchmarks.md). The log grows by what two seconds write
-        (tens of MB at 1,000 decisions a second) before it is reused."""
+        and that commit also wrote 4 MB back and flushed it: the decisions' p99. No-op on
+        PostgreSQL (it has no such step). Every 2 s rather than 0.25 s: each checkpoint syncs the
+        database file, and under load the commits' own syncs queued behind it (with
+        ``synchronous = full``, p99 5.9–7.1 ms against 6.9–13.2 ms at 0.25 s; docs/benchmarks.md).
+        The log grows by what two seconds write (tens of MB at 1,000 decisions a second), then
+        starts again from its beginning (``_Checkpoints``)."""
         if self.dialect != "sqlite" or self._lock_file is None or self._checkpoints is not None:
             return
         sa.event.listen(self.engine, "connect", _no_automatic_checkpoints)

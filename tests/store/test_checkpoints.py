@@ -34,7 +34,7 @@ def test_commits_leave_the_log_to_the_background_thread_which_copies_it(tmp_path
 
 def test_the_background_thread_checkpoints_and_stops(tmp_path: Path) -> None:
     store = SqlStore(f"sqlite:///{tmp_path / 'savile.db'}")
-    store.checkpoint_in_background(every=0.05)
+    store.checkpoint_in_background(every=0.05, restart_at=256)
     try:
         _fill(store, 5_000)  # ~2.5 MB, in the log until a checkpoint copies it into the database file
         database = tmp_path / "savile.db"
@@ -76,7 +76,7 @@ def _assert_started_again(written: int, largest: int) -> None:
 def test_under_steady_writes_the_log_starts_again_rather_than_growing(tmp_path: Path) -> None:
     store = SqlStore(f"sqlite:///{tmp_path / 'savile.db'}")
     _fill(store, 1)
-    store.checkpoint_in_background(every=0.05)
+    store.checkpoint_in_background(every=0.05, restart_at=256)
     try:
         written, largest = _write_steadily(store, rows=5000)
     finally:
@@ -92,9 +92,9 @@ def test_one_process_checkpoints_and_another_takes_over_when_it_stops(tmp_path: 
     url = f"sqlite:///{tmp_path / 'savile.db'}"
     first, second = SqlStore(url), SqlStore(url)  # two opens of the lock file contend as two processes' would
     _fill(first, 1)
-    first.checkpoint_in_background(every=0.05)
+    first.checkpoint_in_background(every=0.05, restart_at=256)
     time.sleep(0.2)
-    second.checkpoint_in_background(every=0.05)
+    second.checkpoint_in_background(every=0.05, restart_at=256)
     try:
         _write_steadily(second, rows=400)
         assert _role(first) and not _role(second)

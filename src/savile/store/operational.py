@@ -76,7 +76,7 @@ class SqlStore:
             self._lock_opened_by = os.getpid()
         return self._lock_handle
 
-    def checkpoint_in_background(self, every: float = 2.0) -> None:
+    def checkpoint_in_background(self, every: float = 2.0, restart_at: int = 32_768) -> None:
         """For a server on SQLite: copy the write-ahead log into the database from a background
         thread instead of inside whichever commit crosses SQLite's threshold. A decision writes
         about ten pages, so that threshold (1,000 pages) fell on every hundredth decision or so,
@@ -84,13 +84,13 @@ class SqlStore:
         PostgreSQL (it has no such step). Every 2 s rather than 0.25 s: each checkpoint syncs the
         database file, and under load the commits' own syncs queued behind it (with
         ``synchronous = full``, p99 5.9–7.1 ms against 6.9–13.2 ms at 0.25 s; docs/benchmarks.md).
-        The log grows by what two seconds write (tens of MB at 1,000 decisions a second), then
-        starts again from its beginning (``_Checkpoints``)."""
+        Once the log holds ``restart_at`` frames (a page each: 128 MB), it starts again from its
+        beginning (``_Checkpoints``)."""
         if self.dialect != "sqlite" or self._lock_file is None or self._checkpoints is not None:
             return
         sa.event.listen(self.engine, "connect", _no_automatic_checkpoints)
         self.engine.dispose()  # connections already pooled were opened with automatic checkpoints
-        self._checkpoints = _Checkpoints(self.engine, every, self.writer)
+        self._checkpoints = _Checkpoints(self.engine, every, restart_at, self.writer)
 
     def stop_background_checkpoints(self) -> None:
         if self._checkpoints is not None:
@@ -216,21 +216,23 @@ def _writer_lock_file(engine: Engine) -> Path | None:
 
 class _Checkpoints:
     """A daemon thread copying the write-ahead log into the database every ``every`` seconds,
-    then starting the log again from its beginning.
+    and starting the log again from its beginning once it holds ``restart_at`` frames.
 
     PASSIVE checkpoints alone never let the log start again under steady load: SQLite reuses
     the log only once every frame in it was copied, and new frames always arrived before a
     checkpoint ended. The log grew by every write (474 MB in 20 s of two processes
-    committing, docs/benchmarks.md) and so did the index readers search. So the copying is
-    done PASSIVE, beside the writers, until little is left, and the database file is flushed
-    (tens of ms for a few seconds' copies); then the rest is copied under the writer's lock
-    with RESTART, which waits for readers of the old frames to finish so that the next writer
-    starts the log from its beginning (1–2 ms held, against 25–35 ms without the flush first)."""
+    committing, docs/benchmarks.md) and so did the index readers search. So once the log is
+    long enough, the copying is done PASSIVE, beside the writers, until little is left, and
+    the database file is flushed (50–130 ms at a million customers); then the rest is copied
+    under the writer's lock with RESTART, which waits for readers of the old frames to finish,
+    so that the next writer starts the log from its beginning (3–8 ms held, against 25–35 ms
+    without the flush first). Not at every tick: each restart flushes the database, and at a
+    million customers the commits' own flushes queued behind it (p99 18.7 ms against 11.8–12.9)."""
 
-    SMALL = 256  # frames (1 MB): left for the step that holds writers back, and a log not worth starting again
+    SMALL = 256  # frames (1 MB) left for the step that holds writers back
 
-    def __init__(self, engine: Engine, every: float, writer: Callable[[], AbstractContextManager[None]]) -> None:
-        self._engine, self._every, self._writer = engine, every, writer
+    def __init__(self, engine: Engine, every: float, restart_at: int, writer: Callable[[], AbstractContextManager[None]]) -> None:
+        self._engine, self._every, self._restart_at, self._writer = engine, every, restart_at, writer
         self._database = Path(str(engine.url.database))
         # One checkpointer among a server's processes: a second found nothing to copy, yet held the writers back as long.
         self._checkpointer = self._database.with_name(self._database.name + ".checkpointer")
@@ -267,7 +269,7 @@ class _Checkpoints:
                 return
             if logged - copied <= self.SMALL:
                 break
-        if logged <= self.SMALL:  # little written since the log last started again
+        if logged < self._restart_at:
             return
         _flush_to_disk(self._database)  # what RESTART would otherwise flush while holding the writers back
         waited = connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one()

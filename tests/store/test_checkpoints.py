@@ -6,9 +6,10 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
-from savile.store import SqlStore
+from savile.store import SqlStore, operational
 
 
 def _fill(store: SqlStore, rows: int) -> None:
@@ -110,3 +111,25 @@ def test_one_process_checkpoints_and_another_takes_over_when_it_stops(tmp_path: 
 def _role(store: SqlStore) -> bool:
     checkpoints = store._checkpoints  # noqa: SLF001 — which process checkpoints is not public
     return checkpoints is not None and checkpoints.is_checkpointer
+
+
+def test_a_failed_flush_is_logged_and_the_next_tick_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    flushed: list[Path] = []
+    flush = operational._flush_to_disk  # noqa: SLF001
+
+    def failing_once(file: Path) -> None:
+        flushed.append(file)
+        if len(flushed) == 1:
+            raise OSError(5, "Input/output error")
+        flush(file)
+
+    monkeypatch.setattr(operational, "_flush_to_disk", failing_once)
+    store = SqlStore(f"sqlite:///{tmp_path / 'savile.db'}")
+    _fill(store, 1)
+    store.checkpoint_in_background(every=0.05, restart_at=256)
+    try:
+        written, largest = _write_steadily(store, rows=5000)
+        assert len(flushed) > 1
+        _assert_started_again(written, largest)
+    finally:
+        store.dispose()

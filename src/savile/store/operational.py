@@ -250,8 +250,8 @@ class _Checkpoints:
                 try:
                     with self._engine.connect() as connection:
                         self._checkpoint(connection)
-                except sa.exc.DBAPIError as error:  # the next tick tries again; the log only grows meanwhile
-                    log.warning("sqlite_checkpoint_failed", error=str(error.orig))
+                except (sa.exc.DBAPIError, OSError) as error:  # the next tick tries again; the log only grows meanwhile
+                    log.warning("sqlite_checkpoint_failed", error=str(getattr(error, "orig", error)))
 
     @staticmethod
     def _checkpointing(lock: IO[str]) -> bool:
@@ -265,7 +265,7 @@ class _Checkpoints:
     def _checkpoint(self, connection: Connection) -> None:
         for _ in range(8):  # each pass copies what the writers wrote during the last one: fewer frames each time
             busy, logged, copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
-            if busy:  # another process is checkpointing; it will start the log again
+            if busy:  # another connection is checkpointing (a command's automatic checkpoint): the next tick goes on
                 return
             if logged - copied <= self.SMALL:
                 break

@@ -98,17 +98,17 @@ def test_one_process_checkpoints_and_another_takes_over_when_it_stops(tmp_path: 
     second.checkpoint_in_background(every=0.05, restart_at=256)
     try:
         _write_steadily(second, rows=400)
-        assert _role(first) and not _role(second)
+        assert _is_checkpointer(first) and not _is_checkpointer(second)
         first.stop_background_checkpoints()
         written, largest = _write_steadily(second, rows=5000)
-        assert _role(second)
+        assert _is_checkpointer(second)
         _assert_started_again(written, largest)
     finally:
         first.dispose()
         second.dispose()
 
 
-def _role(store: SqlStore) -> bool:
+def _is_checkpointer(store: SqlStore) -> bool:
     checkpoints = store._checkpoints  # noqa: SLF001 — which process checkpoints is not public
     return checkpoints is not None and checkpoints.is_checkpointer
 

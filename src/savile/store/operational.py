@@ -38,7 +38,8 @@ class SqlStore:
         self.engine = _create_engine(url, sqlite_synchronous)
         self._threads = threading.RLock()
         self._held = 0  # how deep the thread that holds ``_threads`` is (the file lock is taken once)
-        self._lock_file = _writer_lock_file(self.engine)
+        self._database = _shared_database_file(self.engine)
+        self._lock_file = _beside(self._database, ".writer-lock") if self._database else None
         self._lock_handle: IO[str] | None = None  # opened once per process (``_writer_lock``)
         self._lock_opened_by = 0
         self._checkpoints: _Checkpoints | None = None
@@ -86,11 +87,11 @@ class SqlStore:
         ``synchronous = full``, p99 5.9–7.1 ms against 6.9–13.2 ms at 0.25 s; docs/benchmarks.md).
         Once the log holds ``restart_at`` frames (a page each: 128 MB), it starts again from its
         beginning (``_Checkpoints``)."""
-        if self.dialect != "sqlite" or self._lock_file is None or self._checkpoints is not None:
+        if self._database is None or self._checkpoints is not None:
             return
         sa.event.listen(self.engine, "connect", _no_automatic_checkpoints)
         self.engine.dispose()  # connections already pooled were opened with automatic checkpoints
-        self._checkpoints = _Checkpoints(self.engine, every, restart_at, self.writer)
+        self._checkpoints = _Checkpoints(self.engine, self._database, every, restart_at, self.writer)
 
     def stop_background_checkpoints(self) -> None:
         if self._checkpoints is not None:
@@ -207,11 +208,16 @@ def _from_json(value: str | bytes | float) -> object:
     return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
-def _writer_lock_file(engine: Engine) -> Path | None:
+def _shared_database_file(engine: Engine) -> Path | None:
+    """The SQLite file other processes may open too (not PostgreSQL, not in memory, not on Windows)."""
     database = engine.url.database if engine.dialect.name == "sqlite" else None
     if not database or database == ":memory:" or fcntl is None:
         return None
-    return Path(database).with_name(Path(database).name + ".writer-lock")
+    return Path(database)
+
+
+def _beside(database: Path, suffix: str) -> Path:
+    return database.with_name(database.name + suffix)
 
 
 class _Checkpoints:
@@ -231,11 +237,11 @@ class _Checkpoints:
 
     SMALL = 256  # frames (1 MB) left for the step that holds writers back
 
-    def __init__(self, engine: Engine, every: float, restart_at: int, writer: Callable[[], AbstractContextManager[None]]) -> None:
-        self._engine, self._every, self._restart_at, self._writer = engine, every, restart_at, writer
-        self._database = Path(str(engine.url.database))
+    def __init__(self, engine: Engine, database: Path, every: float, restart_at: int,
+                 writer: Callable[[], AbstractContextManager[None]]) -> None:
+        self._engine, self._database, self._every, self._restart_at, self._writer = engine, database, every, restart_at, writer
         # One checkpointer among a server's processes: a second found nothing to copy, yet held the writers back as long.
-        self._checkpointer = self._database.with_name(self._database.name + ".checkpointer")
+        self._checkpointer = _beside(database, ".checkpointer")
         self.is_checkpointer = False
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="savile-sqlite-checkpoints", daemon=True)

@@ -37,6 +37,14 @@ def test_a_decision_is_logged_with_every_candidate_and_presented(store: SqlStore
     assert sorted(shown) == sorted(a.action_id for a in made.actions)
 
 
+def test_decision_ids_sort_in_the_order_the_decisions_were_made(store: SqlStore) -> None:
+    """Time-ordered ids keep the log's key index growing at its end (one page a commit, not a random one)."""
+    engine = service(store)
+    add_customer(store, "c1")
+    made = [engine.decide(DecisionRequest("c1", "web", NOW, limit=1, seed=i)).decision_id for i in range(30)]
+    assert made == sorted(made) and len(set(made)) == len(made)
+
+
 def test_the_inputs_digest_changes_with_any_stored_feature_and_only_then(store: SqlStore) -> None:
     engine = service(store)
     add_customer(store, "c1")

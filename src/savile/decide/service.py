@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+import uuid6
 
 from savile.decide.actions import Product
 from savile.decide.catalogue import Catalogue, load_catalogue
@@ -100,7 +101,7 @@ class DecisionService:
 
     def _decision(self, request: DecisionRequest, state: CustomerState, catalogue: Catalogue) -> Decision:
         seed = request.seed if request.seed is not None else uuid.uuid4().int % 2**32
-        return decide(str(uuid.uuid4()), state, replace(request, seed=seed), catalogue, self.policy)
+        return decide(new_decision_id(), state, replace(request, seed=seed), catalogue, self.policy)
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[sa.Connection]:
@@ -152,7 +153,7 @@ class DecisionService:
                 if customer_id in states:
                     seed = uuid.uuid4().int % 2**32
                     request = DecisionRequest(customer_id, channel, now, limit=1, seed=seed)
-                    made.append(decide(str(uuid.uuid4()), states[customer_id], request, self.catalogue, self.policy))
+                    made.append(decide(new_decision_id(), states[customer_id], request, self.catalogue, self.policy))
             made = [d for d in made if d.actions]
             append(connection, made, "outbound", actor, self._marketing)
         count_decisions(made, "outbound")
@@ -182,6 +183,12 @@ def _append(connection: sa.Connection, group: list[_Made]) -> None:
         by_caller.setdefault((made.actor, id(made.marketing)), []).append(made)
     for (actor, _), same in by_caller.items():
         append(connection, [made.decision for made in same], "online", actor, same[0].marketing)
+
+
+def new_decision_id() -> str:
+    """A UUIDv7: ordered by time, so the decision log's key index grows at its end instead of
+    one random page of it in every commit."""
+    return str(uuid6.uuid7())
 
 
 def _state_of(connection: sa.Connection, customer_id: str) -> CustomerState:

@@ -297,9 +297,13 @@ contacts = Table(
     Column("marketing", Boolean, nullable=False),
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("decision_id", String(36)),
-    Column("event_id", Text, unique=True, doc="the response event, once (idempotent)"),
+    Column("event_id", Text, doc="the response event, once (idempotent)"),
 )
 Index("ix_contacts_customer", contacts.c.customer_id, contacts.c.occurred_at)
+# Only responses carry an event id: presented contacts, one or more in every decision, stay out
+# of this index instead of each adding a page to the commit.
+RESPONSE_CONTACTS = contacts.c.event_id.is_not(None)
+Index("ix_contacts_event_id", contacts.c.event_id, unique=True, sqlite_where=RESPONSE_CONTACTS, postgresql_where=RESPONSE_CONTACTS)
 
 contact_counters = Table(
     "contact_counters",
@@ -308,6 +312,7 @@ contact_counters = Table(
     Column("decisions", Integer, nullable=False,
            doc="the customer's version: bumped, and the row locked, by each decision, response, preference and live event"),
     Column("last_decided_at", UtcDateTime, nullable=False),
+    sqlite_with_rowid=False,  # one b-tree keyed by customer: every decision writes a page of it
 )
 
 api_keys = Table(

@@ -133,3 +133,29 @@ def test_a_failed_flush_is_logged_and_the_next_tick_goes_on(tmp_path: Path, monk
         _assert_started_again(written, largest)
     finally:
         store.dispose()
+
+
+def test_after_a_burst_the_log_file_is_cut_back_once_it_starts_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(operational, "LOG_FILE_KEPT", 1_000_000)
+    url = f"sqlite:///{tmp_path / 'savile.db'}"
+    log_file = tmp_path / "savile.db-wal"
+    store = SqlStore(url)
+    _fill(store, 1)
+    store.checkpoint_in_background(every=0.05, restart_at=256)
+    written = 1
+    try:
+        _fill(store, 20_000)  # a load beside the server: about 10 MB in the log at once
+        written += 20_000
+        assert log_file.stat().st_size > 8_000_000
+        deadline = time.monotonic() + 10
+        while log_file.stat().st_size > 1_100_000 and time.monotonic() < deadline:  # once restarted, the next commit cuts it
+            _fill(store, 1)
+            written += 1
+            time.sleep(0.05)
+        assert log_file.stat().st_size <= 1_100_000
+    finally:
+        store.dispose()
+    check = SqlStore(url)
+    with check.reading() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == written
+    check.dispose()

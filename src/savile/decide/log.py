@@ -85,7 +85,8 @@ def insert_responses(connection: sa.Connection, rows: list[dict[str, Any]]) -> i
     # A decision read before this response and written after it must decide again (a decline
     # suppresses at once): responses move the customer's version as decisions do.
     lock_customers(connection, sorted({row["customer_id"] for row in rows}), datetime.now(timezone.utc))
-    statement = (dialect_insert(connection)(contacts).on_conflict_do_nothing(index_elements=[contacts.c.event_id], index_where=RESPONSE_CONTACTS)
+    statement = (dialect_insert(connection)(contacts)
+                 .on_conflict_do_nothing(index_elements=[contacts.c.event_id], index_where=RESPONSE_CONTACTS)
                  .returning(contacts.c.contact_id))  # counted from what came back: drivers' executemany rowcounts differ
     return len(connection.execute(statement, rows).all())
 

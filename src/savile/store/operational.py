@@ -313,9 +313,9 @@ _SYNCHRONOUS = {"full": "FULL", "normal": "NORMAL"}
 
 
 # Once the log starts again, the first commit cuts its file back to this size. Without it the
-# file stayed at its largest for good: a 1M-customer load leaves gigabytes. Twice the size at
-# which the checkpointer restarts the log, so that under a server's steady load it is never cut
-# and grown again at every restart.
+# file stayed at its largest for good (458 MB seen while a million customers were loaded).
+# Twice the size at which the checkpointer restarts the log, so that under a server's steady
+# load the file is not cut and grown again at every restart.
 LOG_FILE_KEPT = 256 * 1024 * 1024  # bytes
 
 

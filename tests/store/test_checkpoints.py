@@ -71,7 +71,10 @@ def _write_steadily(store: SqlStore, rows: int) -> tuple[int, int]:
 def _assert_started_again(written: int, largest: int) -> None:
     logged = written * ROW  # at least what the rows put in the log, had it never started again
     assert logged >= 10_000_000, "too few writes to tell"
-    assert largest < logged / 3
+    # A log that never starts again holds most of it (8.1 MB of 10 MB in session 27). One that
+    # does stays far below, by how much the machine's speed decides (a tick lost to a failure
+    # lets the log grow for one tick more): half is the line between the two.
+    assert largest < logged / 2, f"the log reached {largest:,} bytes of {logged:,} written"
 
 
 def test_under_steady_writes_the_log_starts_again_rather_than_growing(tmp_path: Path) -> None:
@@ -115,7 +118,7 @@ def _is_checkpointer(store: SqlStore) -> bool:
 
 def test_a_failed_flush_is_logged_and_the_next_tick_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     flushed: list[Path] = []
-    flush = operational._flush_to_disk  # noqa: SLF001
+    flush = operational.flush_to_disk
 
     def failing_once(file: Path) -> None:
         flushed.append(file)
@@ -123,7 +126,7 @@ def test_a_failed_flush_is_logged_and_the_next_tick_goes_on(tmp_path: Path, monk
             raise OSError(5, "Input/output error")
         flush(file)
 
-    monkeypatch.setattr(operational, "_flush_to_disk", failing_once)
+    monkeypatch.setattr(operational, "flush_to_disk", failing_once)
     store = SqlStore(f"sqlite:///{tmp_path / 'savile.db'}")
     _fill(store, 1)
     store.checkpoint_in_background(every=0.05, restart_at=256)
@@ -159,3 +162,25 @@ def test_after_a_burst_the_log_file_is_cut_back_once_it_starts_again(tmp_path: P
     with check.reading() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == written
     check.dispose()
+
+
+def test_each_tick_starts_the_copied_pages_for_the_disk_and_a_failure_does_not_stop_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[Path] = []
+
+    def failing_once(file: Path) -> bool:
+        started.append(file)
+        if len(started) == 1:
+            raise OSError(5, "Input/output error")
+        return True
+
+    monkeypatch.setattr(operational, "start_writeback", failing_once)
+    store = SqlStore(f"sqlite:///{tmp_path / 'savile.db'}")
+    _fill(store, 1)
+    store.checkpoint_in_background(every=0.05, restart_at=256)
+    try:
+        written, largest = _write_steadily(store, rows=5000)
+        assert len(started) > 2 and set(started) == {tmp_path / "savile.db"}
+        _assert_started_again(written, largest)
+    finally:
+        store.dispose()

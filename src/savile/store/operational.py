@@ -20,6 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from savile.exceptions import MissingExtraError, StoreError
+from savile.store.disk import flush_to_disk, start_writeback
 
 try:
     import fcntl
@@ -275,9 +276,13 @@ class _Checkpoints:
                 return
             if logged - copied <= self.SMALL:
                 break
+        # What the passes copied starts for the disk now, a tick's worth at a time. Otherwise the
+        # flush before a restart wrote up to 128 MB of scattered pages at once, and the commits'
+        # own flushes queued behind it: at a million customers p99 8.5–11.3 ms against 5.7–7.7.
+        start_writeback(self._database)
         if logged < self._restart_at:
             return
-        _flush_to_disk(self._database)  # what RESTART would otherwise flush while holding the writers back
+        flush_to_disk(self._database)  # what RESTART would otherwise flush while holding the writers back
         waited = connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
         connection.exec_driver_sql("PRAGMA busy_timeout = 20")  # a long reader makes this tick give up, not stall the writers
         try:
@@ -291,14 +296,6 @@ class _Checkpoints:
     def stop(self) -> None:
         self._stopping.set()
         self._thread.join()
-
-
-def _flush_to_disk(file: Path) -> None:
-    descriptor = os.open(file, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _no_automatic_checkpoints(dbapi_connection: object, _record: object) -> None:

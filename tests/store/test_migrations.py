@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from savile.decide.log import lock_customer, record_response
 from savile.store import SqlStore, head_revision
 from savile.store.tables import metadata
 
@@ -39,10 +42,6 @@ def test_migrations_downgrade_cleanly_and_upgrade_again(store_url: str) -> None:
 def test_a_store_with_contacts_keeps_them_and_their_guarantees_across_0006(store_url: str) -> None:
     """0006 rebuilds the contacts and counters on SQLite: every row, the append-only triggers and
     the once-per-event guarantee must come through."""
-    from datetime import datetime, timezone
-
-    from savile.decide.log import lock_customer, record_response
-
     store = SqlStore(store_url)
     store.upgrade("0005")
     when = datetime(2026, 11, 1, tzinfo=timezone.utc)
